@@ -1,0 +1,30 @@
+"""microscopy-builder: describe a microscope and calcium-imaging recordings, get complete NWB files.
+
+Public names are the builders, ``Session``, the value types users pass to builders, and the errors.
+"""
+
+from .builders import ImagingSpaceBuilder, RigBuilder, SeriesBuilder
+from .emit.placeholders import Placeholder, PlaceholderWarning
+from .errors import BuilderError, ConflictError, SourceDataError, ValidationError
+from .session import Session
+from .specs import IndicatorSpec as Indicator
+from .specs import InjectionSpec as Injection
+from .specs import PositionSpec as Position
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BuilderError",
+    "ConflictError",
+    "ImagingSpaceBuilder",
+    "Indicator",
+    "Injection",
+    "Placeholder",
+    "PlaceholderWarning",
+    "Position",
+    "RigBuilder",
+    "SeriesBuilder",
+    "Session",
+    "SourceDataError",
+    "ValidationError",
+]

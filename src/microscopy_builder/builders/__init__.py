@@ -1,0 +1,8 @@
+"""Fluent builders: each call returns a new builder; ``build()`` returns a frozen spec."""
+
+from ._base import Builder
+from .rig import RigBuilder
+from .series import SeriesBuilder
+from .space import ImagingSpaceBuilder
+
+__all__ = ["Builder", "ImagingSpaceBuilder", "RigBuilder", "SeriesBuilder"]

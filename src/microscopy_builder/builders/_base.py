@@ -1,0 +1,66 @@
+"""The fluent machinery every builder shares: immutable state, ``_with`` and ``build``."""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+import attrs
+
+from ..errors import ValidationError
+
+
+@attrs.frozen
+class Builder:
+    """Base of the fluent builders.
+
+    Builders are frozen attrs classes: every fluent call returns a new builder made with
+    ``attrs.evolve``, so one base builder can be shared, extended and subclassed without one use
+    leaking into another. Subclasses keep their type through every call.
+    """
+
+    name: str
+    key: str | None = attrs.field(default=None, kw_only=True)
+
+    def _with(self, **changes: Any) -> Self:
+        return attrs.evolve(self, **changes)
+
+    def build(self) -> Any:
+        """Return the frozen spec; raise ``ValidationError`` listing every problem found."""
+        problems: list[str] = []
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise ValidationError([f"{type(self).__name__}.name: must be a non-empty string, got {self.name!r}"])
+        if "/" in self.name or ":" in self.name:
+            problems.append(
+                f"{type(self).__name__}({self.name!r}).name: NWB names may not contain '/' or ':'; "
+                f"choose another name (model numbers belong in model=...)"
+            )
+        spec = self._assemble(problems)
+        problems += spec.problems()
+        if problems:
+            raise ValidationError(problems)
+        return spec
+
+    def _assemble(self, problems: list[str]) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _spec_kwargs(self) -> dict[str, Any]:
+        return {"name": self.name} if self.key is None else {"name": self.name, "key": self.key}
+
+
+def make_spec(spec_class: type, where: str, **kwargs: Any) -> Any:
+    """Construct a spec, turning converter failures (``float("abc")``) into a ``ValidationError``."""
+    try:
+        return spec_class(**kwargs)
+    except (TypeError, ValueError) as error:
+        raise ValidationError([f"{where}: {error}"]) from None
+
+
+def resolve(value: Any, where: str, problems: list[str]) -> Any:
+    """Build ``value`` when it is a builder; collect its problems instead of raising."""
+    if isinstance(value, Builder):
+        try:
+            return value.build()
+        except ValidationError as error:
+            problems.extend(f"{where} -> {p}" for p in error.problems)
+            return None
+    return value

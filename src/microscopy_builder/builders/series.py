@@ -1,0 +1,112 @@
+"""``SeriesBuilder``: an imaging movie from a roiextractors extractor, on a rig, channel and space."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Self
+
+import attrs
+import numpy as np
+
+from ..specs import ImagingSpaceSpec, RigSpec, SeriesSpec
+from ._base import Builder, make_spec, resolve
+from .rig import RigBuilder
+from .space import ImagingSpaceBuilder
+
+
+@attrs.frozen
+class SeriesBuilder(Builder):
+    """Describe an imaging series with chained calls; ``build()`` gives a ``SeriesSpec``.
+
+    Examples
+    --------
+    >>> series = (SeriesBuilder("TwoPhotonSeries")
+    ...           .from_extractor(imaging)
+    ...           .rig(rig).channel("Green").space(space))  # doctest: +SKIP
+    """
+
+    _source: Any = attrs.field(default=None, kw_only=True, alias="source", eq=False)
+    _rig: RigBuilder | RigSpec | None = attrs.field(default=None, kw_only=True, alias="rig")
+    _channel: str | None = attrs.field(default=None, kw_only=True, alias="channel")
+    _space: ImagingSpaceBuilder | ImagingSpaceSpec | None = attrs.field(default=None, kw_only=True, alias="space")
+    _description: str | None = attrs.field(default=None, kw_only=True, alias="description")
+    _unit: tuple[str, float, float] = attrs.field(default=("n.a.", 1.0, 0.0), kw_only=True, alias="unit")
+    _location: str = attrs.field(default="acquisition", kw_only=True, alias="location")
+    _timestamps: Any = attrs.field(default=None, kw_only=True, alias="timestamps", eq=False)
+    _rate: tuple[float, float | None] | None = attrs.field(default=None, kw_only=True, alias="rate")
+    _legacy_type: str | None = attrs.field(default=None, kw_only=True, alias="legacy_type")
+
+    def from_extractor(self, imaging: Any) -> Self:
+        """The data: any roiextractors ``ImagingExtractor``; it is read lazily, in chunks, at write time."""
+        return self._with(source=imaging)
+
+    def rig(self, rig: RigBuilder | RigSpec) -> Self:
+        """The rig that recorded the series (a builder or a built spec)."""
+        return self._with(rig=rig)
+
+    def channel(self, name: str) -> Self:
+        """The rig channel the series was recorded on; optional when the rig has a single channel."""
+        return self._with(channel=name)
+
+    def space(self, space: ImagingSpaceBuilder | ImagingSpaceSpec) -> Self:
+        """The imaging space the series covers."""
+        return self._with(space=space)
+
+    def description(self, text: str) -> Self:
+        """Describe the series (what was recorded, during which behaviour)."""
+        return self._with(description=text)
+
+    def unit(self, unit: str, *, conversion: float = 1.0, offset: float = 0.0) -> Self:
+        """Physical unit of the values; ``value * conversion + offset`` is in ``unit``. Default ``"n.a."``."""
+        return self._with(unit=(unit, conversion, offset))
+
+    def in_processing(self) -> Self:
+        """Store the series in ``processing/ophys`` (motion-corrected or otherwise processed movies)."""
+        return self._with(location="processing")
+
+    def in_acquisition(self) -> Self:
+        """Store the series in ``acquisition`` (the default: raw data)."""
+        return self._with(location="acquisition")
+
+    def timestamps(self, timestamps: Sequence[float] | np.ndarray) -> Self:
+        """Frame times in seconds from the session start; wins over the extractor's times and any rate."""
+        return self._with(timestamps=np.asarray(timestamps, dtype="float64"), rate=None)
+
+    def rate(self, rate_hz: float, *, starting_time: float | None = None) -> Self:
+        """A regular frame rate in Hz (and first-frame time); wins over the extractor's times."""
+        return self._with(rate=(rate_hz, starting_time), timestamps=None)
+
+    def legacy_type(self, series_type: str) -> Self:
+        """Legacy output only: ``"TwoPhotonSeries"`` or ``"OnePhotonSeries"``.
+
+        The default follows the rig's excitation mode (one-photon gives OnePhotonSeries).
+        """
+        return self._with(legacy_type=series_type)
+
+    def _assemble(self, problems: list[str]) -> SeriesSpec:
+        where = f"series {self.name!r}"
+        rig = resolve(self._rig, f"{where}.rig", problems)
+        space = resolve(self._space, f"{where}.space", problems)
+        channel = self._channel
+        if channel is None and rig is not None and len(rig.channels) == 1:
+            channel = rig.channels[0].name
+        unit, conversion, offset = self._unit
+        rate, starting_time = self._rate if self._rate is not None else (None, None)
+        return make_spec(
+            SeriesSpec,
+            where,
+            **self._spec_kwargs(),
+            source=self._source,
+            rig=rig,
+            channel=channel,
+            space=space,
+            description=self._description,
+            unit=unit,
+            conversion=conversion,
+            offset=offset,
+            location=self._location,
+            timestamps=self._timestamps,
+            rate=rate,
+            starting_time=starting_time,
+            legacy_type=self._legacy_type,
+        )

@@ -1,0 +1,231 @@
+"""The ndx-microscopy emitter: Microscope, ndx-ophys-devices, MicroscopyRig, channels, spaces, series."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ndx_microscopy as ndx
+import ndx_ophys_devices as devices_ext
+
+from ..io.chunking import ImagingDataIterator
+from ..specs import (
+    ChannelSpec,
+    DeviceModelSpec,
+    DeviceSpec,
+    ImagingSpaceSpec,
+    IndicatorSpec,
+    PositionSpec,
+    RigSpec,
+    SeriesSpec,
+    safe_name,
+)
+from .base import Emitter, device_text, split_typed
+from .fields import join_description
+from .text import channel_text, space_text
+from .timing import Timing
+
+METADATA_NAME = "microscopy_experiment_metadata"
+
+# device kind -> (device class, model class, required typed model attributes)
+_DEVICE_TYPES: dict[str, tuple[Any, Any, tuple[str, ...]]] = {
+    "microscope": (ndx.Microscope, ndx.MicroscopeModel, ()),
+    "excitation_source": (devices_ext.ExcitationSource, devices_ext.ExcitationSourceModel, ("source_type", "excitation_mode")),
+    "band_filter": (devices_ext.BandOpticalFilter, devices_ext.BandOpticalFilterModel, ("filter_type",)),
+    "edge_filter": (devices_ext.EdgeOpticalFilter, devices_ext.EdgeOpticalFilterModel, ("filter_type",)),
+    "other_filter": (devices_ext.OpticalFilter, devices_ext.OpticalFilterModel, ("filter_type",)),
+    "dichroic_mirror": (devices_ext.DichroicMirror, devices_ext.DichroicMirrorModel, ()),
+    "photodetector": (devices_ext.Photodetector, devices_ext.PhotodetectorModel, ("detector_type",)),
+    "objective_lens": (devices_ext.ObjectiveLens, devices_ext.ObjectiveLensModel, ("numerical_aperture",)),
+}
+_NUMERIC_ATTRIBUTES = frozenset({"numerical_aperture"})
+
+
+class MicroscopyEmitter(Emitter):
+    """Writes the ndx-microscopy layout."""
+
+    swap_xy = False
+
+    # -- devices ----------------------------------------------------------------------------------
+    def _make_model(self, model: DeviceModelSpec, manufacturer: str) -> Any:
+        _, model_class, required = _DEVICE_TYPES[model.device_kind]
+        typed, untyped = split_typed(model.properties)
+        for attribute in required:
+            if attribute not in typed:
+                where, fix = f"device model {model.name!r}", f"give {attribute} on the device"
+                placeholder = self.report.number if attribute in _NUMERIC_ATTRIBUTES else self.report.text
+                typed[attribute] = placeholder(where, attribute, fix)
+        return model_class(
+            name=model.name,
+            manufacturer=manufacturer,
+            model_number=model.model_number,
+            description=join_description(extra=untyped),
+            **typed,
+        )
+
+    def _make_device(self, device: DeviceSpec, model: Any, typed: dict[str, Any], untyped: list) -> Any:
+        device_class = _DEVICE_TYPES[device.model_kind][0]
+        if device.kind == "excitation_source" and device.is_pulsed:
+            device_class = devices_ext.PulsedExcitationSource
+        if device.kind == "microscope" and device.technique is not None:
+            typed["technique"] = device.technique
+        return device_class(
+            name=device.name,
+            description=device_text(device, untyped),
+            serial_number=device.serial_number,
+            model=model,
+            **typed,
+        )
+
+    def _make_rig(self, rig: RigSpec, devices: dict[str, Any]) -> Any:
+        obj = ndx.MicroscopyRig(name=rig.name, description=self.rig_description(rig), **devices)
+        self.metadata().add_microscopy_rigs(obj)
+        return obj
+
+    def metadata(self) -> Any:
+        """The file's one ``MicroscopyExperimentMetadata``, created on first use."""
+        existing = self.nwbfile.lab_meta_data.get(METADATA_NAME)
+        if existing is None:
+            existing = ndx.MicroscopyExperimentMetadata()
+            self.nwbfile.add_lab_meta_data(existing)
+        return existing
+
+    # -- indicators and channels --------------------------------------------------------------------
+    def emit_indicator(self, indicator: IndicatorSpec | None) -> Any:
+        if indicator is None:
+            label = self.report.text("indicator of a channel", "label", "give indicator=... on the rig's channel")
+            indicator = IndicatorSpec(label=label, key=f"{label} indicator")
+
+        def make() -> Any:
+            injection = None if indicator.injection is None else self._make_injection(indicator)
+            obj = devices_ext.Indicator(
+                name=safe_name(indicator.key),
+                label=indicator.label,
+                description=indicator.description,
+                manufacturer=indicator.manufacturer,
+                viral_vector_injection=injection,
+            )
+            self.metadata().add_indicators(obj)
+            return obj
+
+        return self._once("indicator", indicator.key, make)
+
+    def _make_injection(self, indicator: IndicatorSpec) -> Any:
+        injection = indicator.injection
+        where = f"viral vector of indicator {indicator.label!r}"
+        vector = devices_ext.ViralVector(
+            name=safe_name(f"{indicator.key} viral vector"),
+            construct_name=injection.construct_name,
+            manufacturer=injection.vector_manufacturer
+            or self.report.text(where, "manufacturer", "give vector_manufacturer=... in mb.Injection"),
+            titer_in_vg_per_ml=injection.titer_vg_per_ml
+            if injection.titer_vg_per_ml is not None
+            else self.report.number(where, "titer_in_vg_per_ml", "give titer_vg_per_ml=... in mb.Injection"),
+        )
+        position = injection.position
+        obj = devices_ext.ViralVectorInjection(
+            name=safe_name(f"{indicator.key} injection"),
+            volume_in_uL=injection.volume_ul,
+            viral_vector=vector,
+            description=injection.description,
+            injection_date=injection.date,
+            viral_injection_coordinates=None
+            if position is None
+            else _stereotactic(position, "viral_injection_coordinates", indicator.label),
+        )
+        self.metadata().add_viral_vectors(vector)
+        self.metadata().add_viral_vector_injections(obj)
+        return obj
+
+    def emit_channel(self, rig: RigSpec, channel: ChannelSpec) -> Any:
+        def make() -> Any:
+            return ndx.MicroscopyChannel(
+                name=channel.name,
+                description=channel.description or channel_text(channel),
+                excitation_wavelength_in_nm=channel.excitation_wavelength_nm,
+                emission_wavelength_in_nm=channel.emission_wavelength_nm,
+                indicator=self.emit_indicator(channel.indicator),
+            )
+
+        return self._once("channel", f"{rig.key}/{channel.name}", make)
+
+    # -- spaces and series --------------------------------------------------------------------------
+    def emit_space(self, space: ImagingSpaceSpec, frame_shape: tuple[int, int]) -> Any:
+        def make() -> Any:
+            target = space.anatomical_target or self.report.text(
+                f"imaging space {space.name!r}", "anatomical_target", "call .anatomical_target(...) on the space"
+            )
+            return ndx.PlanarImagingSpace(
+                name=space.name,
+                description=space_text(space, origin_in_text=True),
+                anatomical_target=target,
+                illumination_pattern=self._illumination(space),
+                fov_center_coordinates=None
+                if space.fov_center is None
+                else _stereotactic(space.fov_center, "fov_center_coordinates", target),
+                pixel_size_in_um=list(space.pixel_size_um),
+                dimensions_in_pixels=list(space.dimensions or frame_shape),
+            )
+
+        return self._once("space", space.key, make)
+
+    def _illumination(self, space: ImagingSpaceSpec) -> Any:
+        pattern = space.illumination
+        if pattern is None:
+            description = self.report.text(
+                f"imaging space {space.name!r}",
+                "illumination_pattern",
+                "call .line_scan(...), .plane_acquisition(...) or .random_access_scan(...) on the space",
+            )
+            return ndx.IlluminationPattern(name="illumination_pattern", description=description)
+        classes = {
+            "line_scan": (ndx.LineScan, {"line_rate_hz": "line_rate_in_Hz", "dwell_time_s": "dwell_time_in_s", "scan_direction": "scan_direction"}),
+            "plane_acquisition": (
+                ndx.PlaneAcquisition,
+                {
+                    "plane_rate_hz": "plane_rate_in_Hz",
+                    "illumination_angle_deg": "illumination_angle_in_degrees",
+                    "point_spread_function": "point_spread_function",
+                },
+            ),
+            "random_access_scan": (
+                ndx.RandomAccessScan,
+                {"max_scan_points": "max_scan_points", "dwell_time_s": "dwell_time_in_s", "scanning_pattern": "scanning_pattern"},
+            ),
+            "illumination_pattern": (ndx.IlluminationPattern, {}),
+        }
+        pattern_class, attributes = classes[pattern.kind]
+        values = {ndx_name: getattr(pattern, field) for field, ndx_name in attributes.items()}
+        return pattern_class(
+            name=pattern.kind,
+            description=pattern.description,
+            **{k: v for k, v in values.items() if v is not None},
+        )
+
+    def _make_series(self, series: SeriesSpec, rig: Any, data: ImagingDataIterator, timing: Timing) -> Any:
+        return ndx.PlanarMicroscopySeries(
+            name=series.name,
+            description=self.series_description(series),
+            data=data,
+            unit=series.unit,
+            conversion=series.conversion,
+            offset=series.offset,
+            microscopy_rig=rig,
+            microscopy_channel=self.emit_channel(series.rig, series.channel_spec()),
+            planar_imaging_space=self.emit_space(series.space, self.frame_shape(series)),
+            **timing.series_kwargs(),
+        )
+
+
+def _stereotactic(position: PositionSpec, name: str, default_target: str) -> Any:
+    return devices_ext.StereotacticPosition(
+        name=name,
+        anatomical_target=position.anatomical_target or default_target,
+        origin=position.origin,
+        orientation=position.orientation,
+        x_in_mm=position.x_mm,
+        y_in_mm=position.y_mm,
+        z_in_mm=position.z_mm,
+        pitch_in_deg=position.pitch_deg,
+        yaw_in_deg=position.yaw_deg,
+        roll_in_deg=position.roll_deg,
+    )

@@ -1,0 +1,46 @@
+"""Visible stand-ins for required NWB fields the user did not give, and the report of them."""
+
+from __future__ import annotations
+
+import warnings
+
+import attrs
+
+PLACEHOLDER_TEXT = "unknown"
+PLACEHOLDER_NUMBER = float("nan")
+
+
+class PlaceholderWarning(UserWarning):
+    """A required NWB field was filled with a placeholder because the description lacked it."""
+
+
+@attrs.frozen
+class Placeholder:
+    """One field filled with a placeholder: the object it is on, the field, and how to give it."""
+
+    object_path: str
+    field: str
+    fix: str
+
+    def __str__(self) -> str:
+        return f"{self.object_path}.{self.field} was not given and is written as a placeholder; {self.fix}"
+
+
+@attrs.define
+class PlaceholderReport:
+    """Collects placeholders as objects are emitted; the session exposes them."""
+
+    items: list[Placeholder] = attrs.field(factory=list)
+
+    def text(self, object_path: str, field: str, fix: str) -> str:
+        self._record(Placeholder(object_path, field, fix))
+        return PLACEHOLDER_TEXT
+
+    def number(self, object_path: str, field: str, fix: str) -> float:
+        self._record(Placeholder(object_path, field, fix))
+        return PLACEHOLDER_NUMBER
+
+    def _record(self, placeholder: Placeholder) -> None:
+        if placeholder not in self.items:
+            self.items.append(placeholder)
+            warnings.warn(str(placeholder), PlaceholderWarning, stacklevel=4)

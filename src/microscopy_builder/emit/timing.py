@@ -1,0 +1,58 @@
+"""How a series' frame times are written: rate + starting time when regular, timestamps otherwise."""
+
+from __future__ import annotations
+
+import attrs
+import numpy as np
+
+from ..specs import SeriesSpec
+
+# Timestamps whose intervals stay within this fraction of the mean interval are regular.
+REGULARITY_TOLERANCE = 1e-6
+
+
+@attrs.frozen
+class Timing:
+    """Exactly one of ``rate`` (with ``starting_time``) or ``timestamps`` is set."""
+
+    rate: float | None = None
+    starting_time: float | None = None
+    timestamps: np.ndarray | None = attrs.field(default=None, eq=False)
+
+    def series_kwargs(self) -> dict:
+        if self.timestamps is not None:
+            return {"timestamps": self.timestamps}
+        return {"rate": self.rate, "starting_time": self.starting_time}
+
+    @property
+    def regular_rate(self) -> float | None:
+        return self.rate
+
+
+def native_timestamps(source) -> np.ndarray | None:
+    """The extractor's own frame times (from the format or set with ``set_times``), else ``None``."""
+    times = source.get_native_timestamps() if hasattr(source, "get_native_timestamps") else None
+    if times is None and getattr(source, "_times", None) is not None:
+        times = source.get_timestamps()
+    return None if times is None else np.asarray(times, dtype="float64")
+
+
+def resolve_timing(series: SeriesSpec) -> Timing:
+    """Overrides first, then the extractor's native times, then its sampling rate."""
+    if series.rate is not None:
+        return Timing(rate=series.rate, starting_time=series.starting_time or 0.0)
+    times = series.timestamps if series.timestamps is not None else native_timestamps(series.source)
+    if times is None:
+        return Timing(rate=float(series.source.get_sampling_frequency()), starting_time=series.starting_time or 0.0)
+    return timing_from_timestamps(times, fallback_rate=float(series.source.get_sampling_frequency()))
+
+
+def timing_from_timestamps(times: np.ndarray, *, fallback_rate: float) -> Timing:
+    """Regular times become rate + starting time; others stay timestamps."""
+    if times.size < 2:
+        return Timing(rate=fallback_rate, starting_time=float(times[0]) if times.size else 0.0)
+    intervals = np.diff(times)
+    period = (times[-1] - times[0]) / (times.size - 1)
+    if np.max(np.abs(intervals - period)) <= REGULARITY_TOLERANCE * period:
+        return Timing(rate=float(1.0 / period), starting_time=float(times[0]))
+    return Timing(timestamps=times)

@@ -1,0 +1,1 @@
+"""Writing: chunked streaming, dataset configuration, atomic replacement, namespace hygiene."""

@@ -1,0 +1,110 @@
+"""Streaming imaging data from an extractor in bounded buffers, in the axis order a format wants."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from hdmf.data_utils import GenericDataChunkIterator
+
+from ..errors import SourceDataError
+
+DEFAULT_CHUNK_BYTES = 4 * 1024**2
+DEFAULT_BUFFER_BYTES = 128 * 1024**2
+
+
+def chunk_shape_for(shape: tuple[int, ...], itemsize: int, target_bytes: int = DEFAULT_CHUNK_BYTES) -> tuple[int, ...]:
+    """Chunks of whole frames, as many frames as fit ``target_bytes``.
+
+    A frame larger than the target is split by halving its largest spatial axis until one
+    chunk fits. Whole-frame chunks make frame reads (viewers, motion correction) one chunk each.
+    """
+    spatial = list(shape[1:])
+    while math.prod(spatial) * itemsize > target_bytes and max(spatial) > 1:
+        largest = spatial.index(max(spatial))
+        spatial[largest] = math.ceil(spatial[largest] / 2)
+    frame_bytes = math.prod(spatial) * itemsize
+    frames = max(1, min(shape[0], target_bytes // max(frame_bytes, 1)))
+    return (int(frames), *(int(s) for s in spatial))
+
+
+class ImagingDataIterator(GenericDataChunkIterator):
+    """Reads an ``ImagingExtractor`` a buffer of whole frames at a time.
+
+    Parameters
+    ----------
+    extractor
+        A planar roiextractors ``ImagingExtractor``: frames come as (time, rows, columns).
+    swap_xy
+        ``True`` yields (time, columns, rows), the (frames, x, y) order legacy
+        ``TwoPhotonSeries`` readers expect; ``False`` keeps (frames, height, width).
+    buffer_bytes, chunk_bytes
+        Upper bounds of one read from the extractor and of one stored chunk.
+    """
+
+    def __init__(
+        self,
+        extractor: Any,
+        *,
+        swap_xy: bool,
+        buffer_bytes: int = DEFAULT_BUFFER_BYTES,
+        chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+        display_progress: bool = False,
+    ):
+        self._extractor = extractor
+        self._swap_xy = swap_xy
+        rows, columns = (int(n) for n in extractor.get_frame_shape())
+        self._source_frame_shape = (rows, columns)
+        self._num_frames = int(extractor.get_num_samples())
+        self._source_dtype = np.dtype(extractor.get_dtype())
+        shape = (self._num_frames, columns, rows) if swap_xy else (self._num_frames, rows, columns)
+        chunk_shape = chunk_shape_for(shape, self._source_dtype.itemsize, chunk_bytes)
+        frame_bytes = math.prod(shape[1:]) * self._source_dtype.itemsize
+        buffer_frames = max(chunk_shape[0], (buffer_bytes // max(frame_bytes, 1)) // chunk_shape[0] * chunk_shape[0])
+        buffer_shape = (min(buffer_frames, shape[0]), *shape[1:])
+        super().__init__(chunk_shape=chunk_shape, buffer_shape=buffer_shape, display_progress=display_progress)
+
+    def _get_data(self, selection: tuple[slice, ...]) -> np.ndarray:
+        start, stop = selection[0].start, selection[0].stop
+        frames = np.asarray(self._extractor.get_series(start_sample=start, end_sample=stop))
+        check_frames(frames, (stop - start, *self._source_frame_shape), self._source_dtype, first_frame=start)
+        if self._swap_xy:
+            frames = frames.transpose(0, 2, 1)
+        return np.ascontiguousarray(frames[(slice(None), *selection[1:])])
+
+    def _get_dtype(self) -> np.dtype:
+        return self._source_dtype
+
+    def _get_maxshape(self) -> tuple[int, ...]:
+        rows, columns = self._source_frame_shape
+        return (self._num_frames, columns, rows) if self._swap_xy else (self._num_frames, rows, columns)
+
+
+def check_frames(frames: np.ndarray, expected_shape: tuple[int, ...], expected_dtype: np.dtype, *, first_frame: int) -> None:
+    """Fail clearly when an extractor returns frames other than it declared."""
+    if frames.shape != expected_shape:
+        raise SourceDataError(
+            f"the extractor returned frames {first_frame}..{first_frame + expected_shape[0] - 1} with shape "
+            f"{frames.shape}, but declared (frames, rows, columns) = {expected_shape}; the extractor is "
+            f"misconfigured (for NumpyImagingExtractor pass a (frames, rows, columns) array)"
+        )
+    if frames.dtype != expected_dtype:
+        raise SourceDataError(
+            f"the extractor returned frames of dtype {frames.dtype} but declared {expected_dtype}; "
+            f"fix the extractor's get_dtype() or the data it returns"
+        )
+
+
+def preflight(extractor: Any, where: str) -> None:
+    """Read the first frame and check it against the declared shape and dtype, before any file opens."""
+    rows, columns = (int(n) for n in extractor.get_frame_shape())
+    try:
+        check_frames(
+            np.asarray(extractor.get_series(start_sample=0, end_sample=1)),
+            (1, rows, columns),
+            np.dtype(extractor.get_dtype()),
+            first_frame=0,
+        )
+    except SourceDataError as error:
+        raise SourceDataError(f"{where}: {error}") from None

@@ -1,0 +1,222 @@
+"""``Session``: one NWBFile, the specs added to it, and writing it in the chosen format and backend."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pynwb import NWBHDF5IO, NWBFile
+
+from .builders import Builder
+from .emit import FORMATS, emitter_class
+from .emit.placeholders import Placeholder, PlaceholderReport
+from .errors import BuilderError, ConflictError, ValidationError
+from .io.atomic import write_atomically
+from .io.chunking import preflight
+from .io.dataset_config import BACKENDS, DatasetConfiguration, configure_series_data
+from .io.namespaces import drop_extension_namespaces
+from .registry import Registry, registrations
+from .specs import ImagingSpaceSpec, RigSpec, SeriesSpec
+
+
+class Session:
+    """One recording session: builders and specs in, one NWB file out.
+
+    Parameters
+    ----------
+    session_description, session_start_time
+        As for ``pynwb.NWBFile``; the start time must be timezone-aware.
+    format
+        ``"ndx-microscopy"`` (default) or ``"legacy"`` (core pynwb.ophys only).
+    **nwbfile_kwargs
+        Any other ``NWBFile`` keyword (``subject``, ``experimenter``, ``lab``, ...); ``identifier``
+        is a fresh UUID when omitted.
+    """
+
+    def __init__(
+        self,
+        *,
+        session_description: str,
+        session_start_time: dt.datetime,
+        format: str = "ndx-microscopy",
+        **nwbfile_kwargs: Any,
+    ):
+        problems = _format_problems(format)
+        if not isinstance(session_start_time, dt.datetime):
+            problems.append(f"session_start_time: must be a datetime, got {type(session_start_time).__name__}")
+        elif session_start_time.tzinfo is None or session_start_time.utcoffset() is None:
+            problems.append(
+                "session_start_time: must be timezone-aware; pass e.g. "
+                "datetime(2026, 1, 5, 9, 30, tzinfo=ZoneInfo('America/New_York'))"
+            )
+        if not session_description:
+            problems.append("session_description: required; say what the session recorded")
+        if problems:
+            raise ValidationError(problems)
+        nwbfile_kwargs.setdefault("identifier", str(uuid.uuid4()))
+        try:
+            nwbfile = NWBFile(
+                session_description=session_description, session_start_time=session_start_time, **nwbfile_kwargs
+            )
+        except (TypeError, ValueError) as error:
+            raise ValidationError([f"NWBFile arguments: {error}"]) from None
+        self._adopt(nwbfile, format)
+
+    @classmethod
+    def from_nwbfile(cls, nwbfile: NWBFile, *, format: str = "ndx-microscopy") -> Session:
+        """Adopt an existing in-memory ``NWBFile``; added specs are emitted into it."""
+        problems = _format_problems(format)
+        if not isinstance(nwbfile, NWBFile):
+            problems.append(f"nwbfile: must be a pynwb.NWBFile, got {type(nwbfile).__name__}")
+        if problems:
+            raise ValidationError(problems)
+        session = cls.__new__(cls)
+        session._adopt(nwbfile, format)
+        return session
+
+    def _adopt(self, nwbfile: NWBFile, format: str) -> None:
+        self._nwbfile = nwbfile
+        self.format = format
+        self._registry = Registry()
+        self._report = PlaceholderReport()
+        self._emitter = emitter_class(format)(nwbfile, self._report)
+        self._written: tuple[Path, str] | None = None
+        self._spent = False
+
+    # -- describing -----------------------------------------------------------------------------
+    def add(self, item: Builder | SeriesSpec | RigSpec | ImagingSpaceSpec) -> Session:
+        """Register a builder or spec (and every rig, device and space it reaches); returns the session.
+
+        Raises ``ValidationError`` for an incomplete description and ``ConflictError`` when a key
+        is already registered with different content; nothing is registered then.
+        """
+        spec = item.build() if isinstance(item, Builder) else item
+        if not isinstance(spec, (SeriesSpec, RigSpec, ImagingSpaceSpec)):
+            raise BuilderError(
+                f"Session.add takes a builder or a series, rig or space spec, got {type(item).__name__}"
+            )
+        if not isinstance(item, Builder):
+            problems = spec.problems()
+            if problems:
+                raise ValidationError(problems)
+        entries = registrations(spec)
+        self._check_names(entries)
+        if isinstance(spec, SeriesSpec):
+            self._check_space_shape(spec)
+        self._registry.register(entries)
+        return self
+
+    def _check_names(self, entries: list[tuple[str, str, Any]]) -> None:
+        """Two keys may not claim one NWB name where NWB needs names to be unique."""
+        for kind, key, spec in entries:
+            if kind not in ("series", "device", "rig"):
+                continue
+            for other in self._registry.of_kind(kind):
+                same_place = kind != "series" or other.location == spec.location
+                if other.key != key and other.name == spec.name and same_place:
+                    raise ConflictError(
+                        kind, key, [f"name {spec.name!r} is already used by {kind} key {other.key!r}; rename one"]
+                    )
+
+    def _check_space_shape(self, series: SeriesSpec) -> None:
+        if series.space.dimensions is not None:
+            return
+        shape = tuple(series.source.get_frame_shape())
+        for other in self._registry.of_kind("series"):
+            if other.space.key == series.space.key and other.key != series.key:
+                other_shape = tuple(other.source.get_frame_shape())
+                if other_shape != shape:
+                    raise ValidationError(
+                        [
+                            f"series {series.name!r}.space: frames of {shape} (rows, columns) but series "
+                            f"{other.name!r} on the same space {series.space.name!r} has {other_shape}; "
+                            f"one space has one pixel grid: use a separate space per field of view"
+                        ]
+                    )
+
+    # -- the file -------------------------------------------------------------------------------
+    @property
+    def nwbfile(self) -> NWBFile:
+        """The ``pynwb.NWBFile`` this session owns, with everything added so far emitted into it."""
+        self._emit()
+        return self._nwbfile
+
+    @property
+    def placeholders(self) -> list[Placeholder]:
+        """Required fields written as placeholders because the description lacked them."""
+        self._emit()
+        return list(self._report.items)
+
+    def _emit(self) -> None:
+        self._emitter.emit(self._registry.of_kind("rig"), self._registry.of_kind("series"))
+
+    def write(self, path: str | Path, *, backend: str | None = None, overwrite: bool = False) -> Path:
+        """Write the session to ``path`` and return it.
+
+        ``backend`` is ``"hdf5"`` or ``"zarr"``; by default a ``.zarr`` suffix selects Zarr. The
+        file is written beside ``path`` and moved into place only when complete; an existing
+        ``path`` is replaced only with ``overwrite=True``. A second ``write`` of the same session
+        exports the first file to the new path.
+        """
+        path = Path(path)
+        backend = backend or ("zarr" if path.suffix == ".zarr" else "hdf5")
+        problems = [] if backend in BACKENDS else [f"backend: must be one of {BACKENDS}, got {backend!r}"]
+        if path.exists() and not overwrite:
+            problems.append(f"path: {str(path)!r} already exists; pass overwrite=True to replace it")
+        if path.is_dir() and backend == "hdf5":
+            problems.append(f"path: {str(path)!r} is a folder; an HDF5 file cannot replace it")
+        if self._spent:
+            problems.append(
+                "session: an earlier write failed part-way and consumed its data streams; "
+                "build a new Session from the same builders to write again"
+            )
+        if problems:
+            raise ValidationError(problems)
+        if self._written is not None:
+            write_atomically(path, lambda tmp: self._export(tmp, backend))
+            return path
+        for series in self._registry.of_kind("series"):
+            preflight(series.source, f"series {series.name!r}.source")
+        self._emit()
+        configuration = DatasetConfiguration()
+        for series in self._emitter.series_objects:
+            if not hasattr(series.fields.get("data"), "data"):  # not yet wrapped in a DataIO
+                configure_series_data(series, backend, configuration)
+        try:
+            write_atomically(path, lambda tmp: self._write_new(tmp, backend))
+        except BaseException:
+            self._spent = True
+            raise
+        self._written = (path, backend)
+        return path
+
+    def _write_new(self, temporary: Path, backend: str) -> None:
+        with _io_class(backend)(str(temporary), mode="w") as io:
+            io.write(self._nwbfile)
+        self._finish(temporary, backend)
+
+    def _export(self, temporary: Path, backend: str) -> None:
+        source_path, source_backend = self._written
+        with _io_class(source_backend)(str(source_path), mode="r") as source:
+            with _io_class(backend)(str(temporary), mode="w") as destination:
+                destination.export(src_io=source)
+        self._finish(temporary, backend)
+
+    def _finish(self, temporary: Path, backend: str) -> None:
+        if self.format == "legacy":
+            drop_extension_namespaces(temporary, backend)
+
+
+def _format_problems(format: str) -> list[str]:
+    return [] if format in FORMATS else [f"format: must be one of {FORMATS}, got {format!r}"]
+
+
+def _io_class(backend: str) -> Callable[..., Any]:
+    if backend == "zarr":
+        from hdmf_zarr.nwb import NWBZarrIO
+
+        return NWBZarrIO
+    return NWBHDF5IO

@@ -1,0 +1,48 @@
+"""Frozen, format-free value types that the builders produce and the emitters consume."""
+
+from .devices import (
+    DeviceModelSpec,
+    DeviceSpec,
+    DichroicMirrorSpec,
+    ExcitationSourceSpec,
+    MicroscopeSpec,
+    ObjectiveLensSpec,
+    OpticalFilterSpec,
+    PhotodetectorSpec,
+    safe_name,
+)
+from .position import PositionSpec
+from .rig import ChannelSpec, IndicatorSpec, InjectionSpec, RigSpec
+from .series import SeriesSpec
+from .space import (
+    IlluminationSpec,
+    ImagingSpaceSpec,
+    LineScanSpec,
+    OriginSpec,
+    PlaneAcquisitionSpec,
+    RandomAccessScanSpec,
+)
+
+__all__ = [
+    "ChannelSpec",
+    "DeviceModelSpec",
+    "DeviceSpec",
+    "DichroicMirrorSpec",
+    "ExcitationSourceSpec",
+    "IlluminationSpec",
+    "ImagingSpaceSpec",
+    "IndicatorSpec",
+    "InjectionSpec",
+    "LineScanSpec",
+    "MicroscopeSpec",
+    "ObjectiveLensSpec",
+    "OpticalFilterSpec",
+    "OriginSpec",
+    "PhotodetectorSpec",
+    "PlaneAcquisitionSpec",
+    "PositionSpec",
+    "RandomAccessScanSpec",
+    "RigSpec",
+    "SeriesSpec",
+    "safe_name",
+]

@@ -1,0 +1,71 @@
+"""Field helpers shared by the spec classes: optional numbers, pairs and array comparison."""
+
+from __future__ import annotations
+
+import math
+import operator
+from typing import Any
+
+import attrs
+import numpy as np
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _optional_pair(value: Any) -> tuple[float, float] | None:
+    return None if value is None else tuple(float(v) for v in value)
+
+
+def optional_float(**kwargs: Any) -> Any:
+    """An optional number stored as ``float`` (``None`` means "not given")."""
+    return attrs.field(default=None, converter=_optional_float, **kwargs)
+
+
+def optional_floats(**kwargs: Any) -> Any:
+    """An optional tuple of numbers stored as floats."""
+    return attrs.field(default=None, converter=_optional_pair, **kwargs)
+
+
+def optional_str(**kwargs: Any) -> Any:
+    """An optional text field."""
+    return attrs.field(default=None, **kwargs)
+
+
+def _array_equal(a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return a is b
+    return bool(np.array_equal(np.asarray(a), np.asarray(b)))
+
+
+def optional_array(**kwargs: Any) -> Any:
+    """An optional 1-D float array, compared by value."""
+    return attrs.field(
+        default=None,
+        converter=lambda v: None if v is None else np.asarray(v, dtype="float64"),
+        eq=attrs.cmp_using(eq=_array_equal),
+        **kwargs,
+    )
+
+
+def identity_field(**kwargs: Any) -> Any:
+    """A field compared by identity (lazy data sources such as extractors)."""
+    return attrs.field(eq=attrs.cmp_using(eq=operator.is_), **kwargs)
+
+
+def check_positive(problems: list[str], where: str, **values: float | tuple[float, ...] | None) -> None:
+    """Append a problem for every given value that is not a finite positive number."""
+    for name, value in values.items():
+        if value is None:
+            continue
+        items = value if isinstance(value, tuple) else (value,)
+        if any(not math.isfinite(v) or v <= 0 for v in items):
+            problems.append(f"{where}.{name}: must be a finite positive number, got {value!r}")
+
+
+def check_non_negative(problems: list[str], where: str, **values: float | None) -> None:
+    """Append a problem for every given value that is negative or not finite."""
+    for name, value in values.items():
+        if value is not None and (not math.isfinite(value) or value < 0):
+            problems.append(f"{where}.{name}: must be a finite number >= 0, got {value!r}")

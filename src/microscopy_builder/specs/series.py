@@ -1,0 +1,127 @@
+"""Frozen description of one imaging series: its data source, where it was recorded and its timing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import numpy as np
+
+from ._fields import check_non_negative, check_positive, identity_field, optional_array, optional_float, optional_str
+from .rig import RigSpec
+from .space import ImagingSpaceSpec
+
+LOCATIONS = ("acquisition", "processing")
+LEGACY_SERIES_TYPES = ("TwoPhotonSeries", "OnePhotonSeries")
+
+
+@attrs.frozen(kw_only=True)
+class SeriesSpec:
+    """An imaging series: a roiextractors ``ImagingExtractor`` on a rig, channel and space.
+
+    Timing overrides: ``timestamps`` (seconds, one per frame) or ``rate`` (Hz) with
+    ``starting_time`` win over what the extractor reports.
+    """
+
+    name: str
+    key: str = attrs.field(default=attrs.Factory(lambda self: self.name, takes_self=True))
+    source: Any = identity_field(default=None)
+    rig: RigSpec | None = None
+    channel: str | None = None
+    space: ImagingSpaceSpec | None = None
+    description: str | None = optional_str()
+    unit: str = "n.a."
+    conversion: float = attrs.field(default=1.0, converter=float)
+    offset: float = attrs.field(default=0.0, converter=float)
+    location: str = "acquisition"
+    timestamps: np.ndarray | None = optional_array()
+    rate: float | None = optional_float()
+    starting_time: float | None = optional_float()
+    legacy_type: str | None = optional_str()
+
+    def channel_spec(self):
+        return None if self.rig is None or self.channel is None else self.rig.channel(self.channel)
+
+    def problems(self, where: str | None = None) -> list[str]:
+        where = where or f"series {self.name!r}"
+        problems: list[str] = []
+        if self.source is None:
+            problems.append(f"{where}.source: no data; call .from_extractor(imaging_extractor)")
+        if self.rig is None:
+            problems.append(f"{where}.rig: required; call .rig(rig_builder_or_spec)")
+        if self.space is None:
+            problems.append(f"{where}.space: required; call .space(imaging_space_builder_or_spec)")
+        if self.channel is None:
+            problems.append(f"{where}.channel: required; call .channel(name) with a channel of the rig")
+        elif self.rig is not None and self.channel_spec() is None:
+            known = ", ".join(repr(c.name) for c in self.rig.channels) or "none defined"
+            problems.append(
+                f"{where}.channel: rig {self.rig.name!r} has no channel {self.channel!r} (its channels: {known}); "
+                f"add it with .channel({self.channel!r}, ...) on the rig or pick one of its channels"
+            )
+        if self.location not in LOCATIONS:
+            problems.append(f"{where}.location: must be one of {LOCATIONS}, got {self.location!r}")
+        if self.legacy_type is not None and self.legacy_type not in LEGACY_SERIES_TYPES:
+            problems.append(f"{where}.legacy_type: must be one of {LEGACY_SERIES_TYPES}, got {self.legacy_type!r}")
+        check_positive(problems, where, rate=self.rate, conversion=self.conversion)
+        check_non_negative(problems, where, starting_time=self.starting_time)
+        if self.timestamps is not None and self.rate is not None:
+            problems.append(f"{where}: give either .timestamps(...) or .rate(...), not both")
+        if self.timestamps is not None:
+            problems += _timestamp_problems(self.timestamps, f"{where}.timestamps")
+        if self.source is not None:
+            problems += self._source_problems(where)
+        return problems
+
+    def _source_problems(self, where: str) -> list[str]:
+        problems: list[str] = []
+        source = self.source
+        if not all(hasattr(source, m) for m in ("get_series", "get_num_samples", "get_frame_shape")):
+            return [f"{where}.source: {type(source).__name__} is not a roiextractors ImagingExtractor"]
+        num_frames = int(source.get_num_samples())
+        if num_frames < 1:
+            problems.append(f"{where}.source: the extractor has no frames")
+        if getattr(source, "is_volumetric", False):
+            problems.append(
+                f"{where}.source: the extractor is volumetric; volumetric series are not supported yet. "
+                f"Select one plane with extractor.select_plane(i) to write it as a planar series"
+            )
+        if self.timestamps is not None and len(self.timestamps) != num_frames:
+            problems.append(
+                f"{where}.timestamps: {len(self.timestamps)} timestamps for {num_frames} frames; give one per frame"
+            )
+        if self.timestamps is None and self.rate is None:
+            native = source.get_native_timestamps() if hasattr(source, "get_native_timestamps") else None
+            if native is None and getattr(source, "_times", None) is not None:
+                native = source.get_timestamps()
+            if native is not None:
+                problems += _timestamp_problems(np.asarray(native, dtype="float64"), f"{where}.source timestamps")
+            else:
+                rate = source.get_sampling_frequency()
+                if rate is None or not np.isfinite(rate) or rate <= 0:
+                    problems.append(
+                        f"{where}.source: the extractor reports no usable sampling rate ({rate!r}); "
+                        f"give .rate(hz) or .timestamps(...)"
+                    )
+        if self.space is not None and self.space.dimensions is not None:
+            height, width = (int(n) for n in source.get_frame_shape())
+            if tuple(self.space.dimensions) != (width, height):
+                problems.append(
+                    f"{where}.space: space {self.space.name!r} has dimensions_in_pixels (x, y) = "
+                    f"{tuple(self.space.dimensions)} but the data frames are {width} wide and {height} high; "
+                    f"fix the space or leave dimensions out to take them from the data"
+                )
+        return problems
+
+
+def _timestamp_problems(timestamps: np.ndarray, where: str) -> list[str]:
+    if timestamps.ndim != 1:
+        return [f"{where}: must be one-dimensional, got shape {timestamps.shape}"]
+    if not np.all(np.isfinite(timestamps)):
+        return [f"{where}: contains NaN or infinite values"]
+    if timestamps.size > 1 and np.any(np.diff(timestamps) <= 0):
+        first = int(np.argmax(np.diff(timestamps) <= 0))
+        return [f"{where}: must increase strictly; timestamp {first + 1} is not after timestamp {first}"]
+    if timestamps.size and timestamps[0] < 0:
+        return [f"{where}: must not be negative (times are seconds from the session start)"]
+    return []
