@@ -154,6 +154,11 @@ def split_typed(values: Sequence[tuple[str, Any]]) -> tuple[dict[str, Any], list
     return typed, untyped
 
 
+def model_text(model: DeviceModelSpec, facts: Sequence[tuple[str, Any]]) -> str:
+    """A device model's description: what it is a model of, then facts with no typed field."""
+    return join_description(f"Model of {model.device_kind.replace('_', ' ')}", extra=facts)
+
+
 def device_text(device: DeviceSpec, facts: Sequence[tuple[str, Any]]) -> str:
     """A device's description: the user's words, else its role; then facts with no typed field."""
     return join_description(device.description or f"{device.label.capitalize()} {device.name}", extra=facts)

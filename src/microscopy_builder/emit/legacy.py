@@ -16,8 +16,7 @@ from pynwb.ophys import ImagingPlane, OnePhotonSeries, OpticalChannel, TwoPhoton
 
 from ..io.chunking import ImagingDataIterator
 from ..specs import DeviceModelSpec, DeviceSpec, RigSpec, SeriesSpec
-from .base import Emitter, device_text
-from .fields import join_description
+from .base import Emitter, device_text, model_text
 from .text import channel_text, space_text
 from .timing import Timing
 
@@ -59,7 +58,7 @@ class LegacyEmitter(Emitter):
             name=model.name,
             manufacturer=manufacturer,
             model_number=model.model_number,
-            description=join_description(f"Model of {model.device_kind.replace('_', ' ')}", extra=model.properties),
+            description=model_text(model, model.properties),
         )
 
     def _make_device(self, device: DeviceSpec, model: Any, typed: dict[str, Any], untyped: list) -> Any:

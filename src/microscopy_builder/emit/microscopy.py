@@ -19,7 +19,7 @@ from ..specs import (
     SeriesSpec,
     safe_name,
 )
-from .base import Emitter, device_text, split_typed
+from .base import Emitter, device_text, model_text, split_typed
 from .fields import join_description
 from .text import channel_text, space_text
 from .timing import Timing
@@ -58,7 +58,7 @@ class MicroscopyEmitter(Emitter):
             name=model.name,
             manufacturer=manufacturer,
             model_number=model.model_number,
-            description=join_description(extra=untyped),
+            description=model_text(model, untyped),
             **typed,
         )
 
@@ -100,7 +100,7 @@ class MicroscopyEmitter(Emitter):
             obj = devices_ext.Indicator(
                 name=safe_name(indicator.key),
                 label=indicator.label,
-                description=indicator.description,
+                description=indicator.description or f"Fluorescent indicator {indicator.label}.",
                 manufacturer=indicator.manufacturer,
                 viral_vector_injection=injection,
             )
@@ -115,6 +115,7 @@ class MicroscopyEmitter(Emitter):
         vector = devices_ext.ViralVector(
             name=safe_name(f"{indicator.key} viral vector"),
             construct_name=injection.construct_name,
+            description=f"Viral vector {injection.construct_name} delivering {indicator.label}.",
             manufacturer=injection.vector_manufacturer
             or self.report.text(where, "manufacturer", "give vector_manufacturer=... in mb.Injection"),
             titer_in_vg_per_ml=injection.titer_vg_per_ml
@@ -195,9 +196,10 @@ class MicroscopyEmitter(Emitter):
         }
         pattern_class, attributes = classes[pattern.kind]
         values = {ndx_name: getattr(pattern, field) for field, ndx_name in attributes.items()}
+        facts = [(field, getattr(pattern, field)) for field in attributes if getattr(pattern, field) is not None]
         return pattern_class(
             name=pattern.kind,
-            description=pattern.description,
+            description=pattern.description or join_description(pattern.kind.replace("_", " ").capitalize(), extra=facts),
             **{k: v for k, v in values.items() if v is not None},
         )
 
