@@ -15,7 +15,7 @@ from .emit import FORMATS, emitter_class
 from .emit.placeholders import Placeholder, PlaceholderReport
 from .errors import BuilderError, ConflictError, ValidationError
 from .io.atomic import write_atomically
-from .io.chunking import preflight
+from .io.chunking import DEFAULT_BUFFER_BYTES, preflight
 from .io.dataset_config import BACKENDS, DatasetConfiguration, configure_series_data
 from .io.namespaces import drop_extension_namespaces
 from .registry import Registry, registrations
@@ -153,13 +153,21 @@ class Session:
     def _emit(self) -> None:
         self._emitter.emit(self._registry.of_kind("rig"), self._registry.of_kind("series"))
 
-    def write(self, path: str | Path, *, backend: str | None = None, overwrite: bool = False) -> Path:
+    def write(
+        self,
+        path: str | Path,
+        *,
+        backend: str | None = None,
+        overwrite: bool = False,
+        buffer_bytes: int = DEFAULT_BUFFER_BYTES,
+    ) -> Path:
         """Write the session to ``path`` and return it.
 
         ``backend`` is ``"hdf5"`` or ``"zarr"``; by default a ``.zarr`` suffix selects Zarr. The
         file is written beside ``path`` and moved into place only when complete; an existing
         ``path`` is replaced only with ``overwrite=True``. A second ``write`` of the same session
-        exports the first file to the new path.
+        exports the first file to the new path. ``buffer_bytes`` bounds one read from an
+        extractor (default 128 MiB): memory used for data does not grow with the movie.
         """
         path = Path(path)
         backend = backend or ("zarr" if path.suffix == ".zarr" else "hdf5")
@@ -168,6 +176,8 @@ class Session:
             problems.append(f"path: {str(path)!r} already exists; pass overwrite=True to replace it")
         if path.is_dir() and backend == "hdf5":
             problems.append(f"path: {str(path)!r} is a folder; an HDF5 file cannot replace it")
+        if not isinstance(buffer_bytes, int) or buffer_bytes <= 0:
+            problems.append(f"buffer_bytes: must be a positive number of bytes, got {buffer_bytes!r}")
         if self._spent:
             problems.append(
                 "session: an earlier write failed part-way and consumed its data streams; "
@@ -184,7 +194,7 @@ class Session:
         configuration = DatasetConfiguration()
         for series in self._emitter.series_objects:
             if not hasattr(series.fields.get("data"), "data"):  # not yet wrapped in a DataIO
-                configure_series_data(series, backend, configuration)
+                configure_series_data(series, backend, configuration, buffer_bytes)
         try:
             write_atomically(path, lambda tmp: self._write_new(tmp, backend))
         except BaseException:
@@ -202,7 +212,7 @@ class Session:
         source_path, source_backend = self._written
         with _io_class(source_backend)(str(source_path), mode="r") as source:
             with _io_class(backend)(str(temporary), mode="w") as destination:
-                destination.export(src_io=source)
+                destination.export(src_io=source, write_args={"link_data": False})  # a standalone copy
         self._finish(temporary, backend)
 
     def _finish(self, temporary: Path, backend: str) -> None:

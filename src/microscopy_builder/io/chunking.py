@@ -54,16 +54,23 @@ class ImagingDataIterator(GenericDataChunkIterator):
     ):
         self._extractor = extractor
         self._swap_xy = swap_xy
+        self._chunk_bytes = chunk_bytes
         rows, columns = (int(n) for n in extractor.get_frame_shape())
         self._source_frame_shape = (rows, columns)
         self._num_frames = int(extractor.get_num_samples())
         self._source_dtype = np.dtype(extractor.get_dtype())
         shape = (self._num_frames, columns, rows) if swap_xy else (self._num_frames, rows, columns)
-        chunk_shape = chunk_shape_for(shape, self._source_dtype.itemsize, chunk_bytes)
+        chunk_shape = chunk_shape_for(shape, self._source_dtype.itemsize, min(chunk_bytes, buffer_bytes))
         frame_bytes = math.prod(shape[1:]) * self._source_dtype.itemsize
         buffer_frames = max(chunk_shape[0], (buffer_bytes // max(frame_bytes, 1)) // chunk_shape[0] * chunk_shape[0])
         buffer_shape = (min(buffer_frames, shape[0]), *shape[1:])
         super().__init__(chunk_shape=chunk_shape, buffer_shape=buffer_shape, display_progress=display_progress)
+
+    def with_buffer(self, buffer_bytes: int) -> "ImagingDataIterator":
+        """A fresh iterator over the same source reading at most ``buffer_bytes`` at a time."""
+        return ImagingDataIterator(
+            self._extractor, swap_xy=self._swap_xy, buffer_bytes=buffer_bytes, chunk_bytes=self._chunk_bytes
+        )
 
     def _get_data(self, selection: tuple[slice, ...]) -> np.ndarray:
         start, stop = selection[0].start, selection[0].stop
@@ -87,7 +94,8 @@ def check_frames(frames: np.ndarray, expected_shape: tuple[int, ...], expected_d
         raise SourceDataError(
             f"the extractor returned frames {first_frame}..{first_frame + expected_shape[0] - 1} with shape "
             f"{frames.shape}, but declared (frames, rows, columns) = {expected_shape}; the extractor is "
-            f"misconfigured (for NumpyImagingExtractor pass a (frames, rows, columns) array)"
+            f"misconfigured (NumpyImagingExtractor needs a 4-D (frames, rows, columns, 1) array: "
+            f"add the channel axis with array[..., None])"
         )
     if frames.dtype != expected_dtype:
         raise SourceDataError(

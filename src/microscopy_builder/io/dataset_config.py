@@ -36,8 +36,16 @@ class DatasetConfiguration:
         raise ValueError(f"unknown backend {backend!r}")
 
 
-def configure_series_data(series: Any, backend: str, configuration: DatasetConfiguration) -> None:
-    """Wrap a series' streamed ``data`` for ``backend`` (compression; chunks from the iterator)."""
+def configure_series_data(
+    series: Any, backend: str, configuration: DatasetConfiguration, buffer_bytes: int | None = None
+) -> None:
+    """Wrap a series' streamed ``data`` for ``backend`` (compression; chunks from the iterator).
+
+    ``buffer_bytes`` re-plans the (not yet consumed) iterator to read at most that much at a time.
+    """
+    data = series.fields.get("data")
+    if buffer_bytes is not None and hasattr(data, "with_buffer"):
+        series.fields["data"] = data.with_buffer(buffer_bytes)
     chunks = getattr(series.fields.get("data"), "chunk_shape", None)
     data_io_class, data_io_kwargs = configuration.data_io(backend, chunks)
     series.set_data_io("data", data_io_class, data_io_kwargs)

@@ -1,0 +1,223 @@
+"""Session: dedupe by key, conflicts, adopting a file, and the errors raised before anything is written."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from pynwb import NWBFile
+from roiextractors import NumpyImagingExtractor
+
+import microscopy_builder as mb
+
+from .conftest import START, make_imaging, new_session, read
+
+
+def _two_series(rig, space):
+    first = mb.SeriesBuilder("Baseline").from_extractor(make_imaging(seed=1)).rig(rig).space(space)
+    second = mb.SeriesBuilder("Stimulus").from_extractor(make_imaging(seed=2)).rig(rig).space(space)
+    return first, second
+
+
+def test_ndx_dedupe_gives_one_of_each_shared_object(tmp_path, rig, space):
+    first, second = _two_series(rig, space)
+    path = tmp_path / "dedupe.nwb"
+    new_session().add(first).add(second).write(path)
+    with read(path) as nwbfile:
+        a, b = nwbfile.acquisition["Baseline"], nwbfile.acquisition["Stimulus"]
+        assert sorted(nwbfile.devices) == ["Bergamo", "GreenFilter", "Laser", "Objective", "PMT"]
+        assert len(nwbfile.device_models) == 5
+        rigs = nwbfile.lab_meta_data["microscopy_experiment_metadata"].microscopy_rigs
+        assert list(rigs) == ["Bergamo"]
+        assert a.microscopy_rig.object_id == b.microscopy_rig.object_id
+        assert a.planar_imaging_space.object_id == b.planar_imaging_space.object_id
+        assert a.microscopy_channel.object_id == b.microscopy_channel.object_id
+
+
+def test_legacy_dedupe_gives_one_device_and_one_plane(tmp_path, rig, space):
+    first, second = _two_series(rig, space)
+    path = tmp_path / "dedupe.nwb"
+    new_session("legacy").add(first).add(second).write(path)
+    with read(path) as nwbfile:
+        assert list(nwbfile.imaging_planes) == ["V1_L23"]
+        assert nwbfile.acquisition["Baseline"].imaging_plane.object_id == nwbfile.acquisition["Stimulus"].imaging_plane.object_id
+        assert sorted(nwbfile.devices) == ["Bergamo", "GreenFilter", "Laser", "Objective", "PMT"]
+
+
+def test_legacy_gives_one_plane_per_space_rig_and_channel(tmp_path, rig, space):
+    two_colour = rig.channel("Red", excitation_wavelength_nm=1040.0, emission_wavelength_nm=600.0, indicator="tdTomato")
+    green = mb.SeriesBuilder("GreenSeries").from_extractor(make_imaging(seed=1)).rig(two_colour).channel("Green").space(space)
+    red = mb.SeriesBuilder("RedSeries").from_extractor(make_imaging(seed=2)).rig(two_colour).channel("Red").space(space)
+    path = tmp_path / "planes.nwb"
+    session = new_session("legacy").add(green).add(red)
+    session.write(path)
+    with read(path) as nwbfile:
+        assert sorted(nwbfile.imaging_planes) == ["V1_L23_Green", "V1_L23_Red"]
+        assert nwbfile.acquisition["RedSeries"].imaging_plane.indicator == "tdTomato"
+        assert nwbfile.acquisition["GreenSeries"].imaging_plane.indicator == "GCaMP6s"
+        assert list(nwbfile.devices).count("Bergamo") == 1
+
+
+def test_one_indicator_object_for_two_channels(tmp_path, rig, space):
+    shared = rig.channel("Green2", excitation_wavelength_nm=940.0, emission_wavelength_nm=520.0, indicator="GCaMP6s")
+    a = mb.SeriesBuilder("A").from_extractor(make_imaging(seed=1)).rig(shared).channel("Green").space(space)
+    b = mb.SeriesBuilder("B").from_extractor(make_imaging(seed=2)).rig(shared).channel("Green2").space(space)
+    path = tmp_path / "indicator.nwb"
+    new_session().add(a).add(b).write(path)
+    with read(path) as nwbfile:
+        indicators = nwbfile.lab_meta_data["microscopy_experiment_metadata"].indicators
+        assert list(indicators) == ["GCaMP6s"]
+        ids = {nwbfile.acquisition[n].microscopy_channel.indicator.object_id for n in "AB"}
+        assert ids == {indicators["GCaMP6s"].object_id}
+
+
+def test_same_key_different_content_is_a_conflict_naming_the_fields(rig, space):
+    first, _ = _two_series(rig, space)
+    changed_rig = rig.excitation_source("Laser", manufacturer="Coherent", model="Chameleon Ultra II",
+                                        excitation_mode="two-photon", wavelength_nm=940.0,
+                                        source_type="Ti:sapphire laser", power_w=0.05)
+    second = mb.SeriesBuilder("Stimulus").from_extractor(make_imaging(seed=2)).rig(changed_rig).space(space)
+    session = new_session().add(first)
+    with pytest.raises(mb.ConflictError) as error:
+        session.add(second)
+    assert error.value.kind == "rig" and error.value.key == "Bergamo"
+    assert "excitation_source.wavelength_nm" in error.value.fields
+    assert "Bergamo" in str(error.value) and "key=" in str(error.value)
+    # nothing of the refused series was registered
+    assert list(session.nwbfile.acquisition) == ["Baseline"]
+
+
+def test_space_conflict_and_device_conflict_across_rigs(rig, space, imaging):
+    session = new_session().add(mb.SeriesBuilder("A").from_extractor(imaging).rig(rig).space(space))
+    other_space = space.anatomical_target("VISl")
+    with pytest.raises(mb.ConflictError, match="anatomical_target"):
+        session.add(mb.SeriesBuilder("B").from_extractor(imaging).rig(rig).space(other_space))
+    other_rig = mb.RigBuilder("Other").microscope(manufacturer="Bruker").photodetector("PMT", detector_type="GaAsP")
+    other_rig = other_rig.channel("Green", excitation_wavelength_nm=920, emission_wavelength_nm=525)
+    with pytest.raises(mb.ConflictError) as error:
+        session.add(other_rig)
+    assert (error.value.kind, error.value.key) == ("device", "PMT")
+
+
+def test_adding_the_identical_thing_twice_is_harmless(tmp_path, rig, space, imaging):
+    series = mb.SeriesBuilder("Movie").from_extractor(imaging).rig(rig).space(space)
+    session = new_session().add(series).add(series).add(series.build()).add(rig).add(space)
+    path = session.write(tmp_path / "twice.nwb")
+    with read(path) as nwbfile:
+        assert list(nwbfile.acquisition) == ["Movie"]
+
+
+def test_a_second_key_for_a_used_name_is_refused(rig, space, imaging):
+    session = new_session().add(mb.SeriesBuilder("Movie").from_extractor(imaging).rig(rig).space(space))
+    with pytest.raises(mb.ConflictError, match="name 'Movie' is already used"):
+        session.add(mb.SeriesBuilder("Movie", key="movie-2").from_extractor(make_imaging(seed=3)).rig(rig).space(space))
+
+
+def test_series_of_one_space_must_share_its_pixel_grid(rig, space, imaging):
+    session = new_session().add(mb.SeriesBuilder("A").from_extractor(imaging).rig(rig).space(space))
+    with pytest.raises(mb.ValidationError, match="one space has one pixel grid"):
+        session.add(mb.SeriesBuilder("B").from_extractor(make_imaging(rows=30)).rig(rig).space(space))
+
+
+def test_a_rig_added_alone_is_emitted(rig):
+    nwbfile = new_session().add(rig).nwbfile
+    assert "Bergamo" in nwbfile.devices
+    assert "Bergamo" in nwbfile.lab_meta_data["microscopy_experiment_metadata"].microscopy_rigs
+
+
+def test_identifier_is_generated_and_kwargs_pass_through():
+    a, b = new_session(), new_session(session_id="s-42")
+    assert a.nwbfile.identifier != b.nwbfile.identifier and len(a.nwbfile.identifier) == 36
+    assert b.nwbfile.session_id == "s-42" and list(b.nwbfile.experimenter) == ["Doe, Jane"]
+
+
+def test_from_nwbfile_adopts_an_existing_file(tmp_path, rig, space, imaging):
+    nwbfile = NWBFile(session_description="mine", identifier="abc", session_start_time=START)
+    session = mb.Session.from_nwbfile(nwbfile, format="legacy")
+    assert session.add(mb.SeriesBuilder("TwoPhotonSeries").from_extractor(imaging).rig(rig).space(space)).nwbfile is nwbfile
+    path = session.write(tmp_path / "adopted.nwb")
+    with read(path) as reread:
+        assert reread.identifier == "abc" and "TwoPhotonSeries" in reread.acquisition
+
+
+@pytest.mark.parametrize(
+    "kwargs,fragment",
+    [
+        ({"session_start_time": dt.datetime(2026, 1, 1)}, "timezone-aware"),
+        ({"format": "nwb2"}, "format: must be one of"),
+        ({"session_description": ""}, "session_description"),
+    ],
+)
+def test_session_arguments_are_checked(kwargs, fragment):
+    arguments = {"session_description": "s", "session_start_time": START, **kwargs}
+    with pytest.raises(mb.ValidationError, match=fragment):
+        mb.Session(**arguments)
+
+
+def test_unknown_backend_and_existing_path(tmp_path, rig, space, imaging):
+    session = new_session().add(mb.SeriesBuilder("Movie").from_extractor(imaging).rig(rig).space(space))
+    with pytest.raises(mb.ValidationError, match="backend"):
+        session.write(tmp_path / "x.nwb", backend="n5")
+    assert not any(tmp_path.iterdir())
+    existing = tmp_path / "existing.nwb"
+    existing.write_bytes(b"precious")
+    with pytest.raises(mb.ValidationError, match="overwrite=True"):
+        session.write(existing)
+    assert existing.read_bytes() == b"precious"
+    session.write(existing, overwrite=True)
+    with read(existing) as nwbfile:
+        assert "Movie" in nwbfile.acquisition
+
+
+def test_extractor_that_lies_about_its_shape_fails_before_writing(tmp_path, rig, space):
+    movie = np.arange(5 * 4 * 6, dtype="uint16").reshape(5, 4, 6)
+    # roiextractors' NumpyImagingExtractor reads a 4-D (frames, rows, columns, channels) array right...
+    good = NumpyImagingExtractor(timeseries=movie[..., None], sampling_frequency=10.0)
+    path = new_session().add(mb.SeriesBuilder("Good").from_extractor(good).rig(rig).space(space)).write(tmp_path / "good.nwb")
+    with read(path) as nwbfile:
+        np.testing.assert_array_equal(nwbfile.acquisition["Good"].data[:], movie)
+    # ...but given a 3-D array it declares (4, 6) frames and returns others: refused, nothing written
+    liar = NumpyImagingExtractor(timeseries=movie, sampling_frequency=10.0)
+    session = new_session().add(mb.SeriesBuilder("Bad").from_extractor(liar).rig(rig).space(space))
+    with pytest.raises(mb.SourceDataError, match=r"declared \(frames, rows, columns\) = \(1, 4, 6\)"):
+        session.write(tmp_path / "bad.nwb")
+    assert not (tmp_path / "bad.nwb").exists()
+
+
+@pytest.mark.parametrize("backend,suffix", [("hdf5", "nwb"), ("zarr", "nwb.zarr")])
+def test_failure_mid_stream_leaves_no_file_and_keeps_the_previous_one(tmp_path, rig, space, backend, suffix):
+    from roiextractors.testing import MockImagingExtractor
+
+    class FailsLate(MockImagingExtractor):
+        def get_series(self, start_sample=None, end_sample=None):
+            if start_sample and start_sample >= 100:
+                raise OSError("disk unplugged")
+            return super().get_series(start_sample, end_sample)
+
+    broken = FailsLate(num_samples=400, num_rows=64, num_columns=64)
+    target = tmp_path / f"session.{suffix}"
+    with pytest.raises(OSError, match="disk unplugged"):
+        new_session().add(mb.SeriesBuilder("Movie").from_extractor(broken).rig(rig).space(space)).write(
+            target, backend=backend, buffer_bytes=64 * 64 * 2 * 50
+        )
+    assert list(tmp_path.iterdir()) == []
+
+    new_session().add(mb.SeriesBuilder("Old").from_extractor(make_imaging()).rig(rig).space(space)).write(target, backend=backend)
+    failing = new_session().add(mb.SeriesBuilder("Movie").from_extractor(broken).rig(rig).space(space))
+    with pytest.raises(OSError):
+        failing.write(target, backend=backend, overwrite=True, buffer_bytes=64 * 64 * 2 * 50)
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]
+    with read(target) as nwbfile:
+        assert list(nwbfile.acquisition) == ["Old"]
+    with pytest.raises(mb.ValidationError, match="failed part-way"):
+        failing.write(tmp_path / "again.nwb")
+
+
+def test_writing_twice_exports_to_another_backend(tmp_path, rig, space, imaging):
+    session = new_session("legacy").add(mb.SeriesBuilder("TwoPhotonSeries").from_extractor(imaging).rig(rig).space(space))
+    first = session.write(tmp_path / "first.nwb")
+    second = session.write(tmp_path / "second.nwb.zarr")
+    with read(first) as a, read(second) as b:
+        np.testing.assert_array_equal(a.acquisition["TwoPhotonSeries"].data[:], b.acquisition["TwoPhotonSeries"].data[:])
+    assert {p.name for p in (second / "specifications").iterdir() if p.is_dir()} == {"core", "hdmf-common", "hdmf-experimental"}
