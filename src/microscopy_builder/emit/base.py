@@ -74,8 +74,14 @@ class Emitter(ABC):
         def make() -> Any:
             model_spec = device.model_spec()
             model = None if model_spec is None else self.emit_model(model_spec)
-            typed, untyped = split_typed(device.instance_values())
-            obj = self._make_device(device, model, typed, untyped)
+            device_class, typed, facts = self._device_type(device)
+            obj = device_class(
+                name=device.name,
+                description=device_text(device, facts),
+                serial_number=device.serial_number,
+                model=model,
+                **typed,
+            )
             self.nwbfile.add_device(obj)
             return obj
 
@@ -138,7 +144,8 @@ class Emitter(ABC):
     def _make_model(self, model: DeviceModelSpec, manufacturer: str) -> Any: ...
 
     @abstractmethod
-    def _make_device(self, device: DeviceSpec, model: Any, typed: dict[str, Any], untyped: list) -> Any: ...
+    def _device_type(self, device: DeviceSpec) -> tuple[type, dict[str, Any], list[tuple[str, Any]]]:
+        """The device class, its typed keyword fields, and the facts that go into its description."""
 
     @abstractmethod
     def _make_rig(self, rig: RigSpec, devices: dict[str, Any]) -> Any: ...

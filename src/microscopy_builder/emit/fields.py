@@ -15,6 +15,7 @@ from typing import Any
 # spec field -> ndx-ophys-devices / ndx-microscopy attribute. Fields absent here have no typed home
 # (e.g. an excitation source's operating wavelength) and go into the description in both formats.
 NDX_ATTRIBUTE = {
+    "technique": "technique",
     "source_type": "source_type",
     "excitation_mode": "excitation_mode",
     "wavelength_range_nm": "wavelength_range_in_nm",

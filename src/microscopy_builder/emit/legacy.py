@@ -16,7 +16,7 @@ from pynwb.ophys import ImagingPlane, OnePhotonSeries, OpticalChannel, TwoPhoton
 
 from ..io.chunking import ImagingDataIterator
 from ..specs import DeviceModelSpec, DeviceSpec, RigSpec, SeriesSpec
-from .base import Emitter, device_text, model_text
+from .base import Emitter, model_text
 from .text import channel_text, space_text
 from .timing import Timing
 
@@ -61,16 +61,9 @@ class LegacyEmitter(Emitter):
             description=model_text(model, model.properties),
         )
 
-    def _make_device(self, device: DeviceSpec, model: Any, typed: dict[str, Any], untyped: list) -> Any:
-        facts = list(device.instance_values())
-        if device.kind == "microscope" and device.technique is not None:
-            facts.append(("technique", device.technique))
-        return Device(
-            name=device.name,
-            description=device_text(device, facts),
-            serial_number=device.serial_number,
-            model=model,
-        )
+    def _device_type(self, device: DeviceSpec) -> tuple[type, dict[str, Any], list[tuple[str, Any]]]:
+        # Core Device has no typed optical fields: every fact goes into the description.
+        return Device, {}, list(device.instance_values())
 
     def _make_rig(self, rig: RigSpec, devices: dict[str, Any]) -> Any:
         # Core NWB has no rig container: the rig is its devices, the microscope heads it.

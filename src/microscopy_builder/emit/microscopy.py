@@ -19,7 +19,7 @@ from ..specs import (
     SeriesSpec,
     safe_name,
 )
-from .base import Emitter, device_text, model_text, split_typed
+from .base import Emitter, model_text, split_typed
 from .fields import join_description
 from .text import channel_text, space_text
 from .timing import Timing
@@ -62,19 +62,12 @@ class MicroscopyEmitter(Emitter):
             **typed,
         )
 
-    def _make_device(self, device: DeviceSpec, model: Any, typed: dict[str, Any], untyped: list) -> Any:
+    def _device_type(self, device: DeviceSpec) -> tuple[type, dict[str, Any], list[tuple[str, Any]]]:
         device_class = _DEVICE_TYPES[device.model_kind][0]
         if device.kind == "excitation_source" and device.is_pulsed:
             device_class = devices_ext.PulsedExcitationSource
-        if device.kind == "microscope" and device.technique is not None:
-            typed["technique"] = device.technique
-        return device_class(
-            name=device.name,
-            description=device_text(device, untyped),
-            serial_number=device.serial_number,
-            model=model,
-            **typed,
-        )
+        typed, untyped = split_typed(device.instance_values())
+        return device_class, typed, untyped
 
     def _make_rig(self, rig: RigSpec, devices: dict[str, Any]) -> Any:
         obj = ndx.MicroscopyRig(name=rig.name, description=self.rig_description(rig), **devices)

@@ -87,6 +87,7 @@ class MicroscopeSpec(DeviceSpec):
 
     kind: ClassVar[str] = "microscope"
     label: ClassVar[str] = "microscope"
+    instance_properties: ClassVar[tuple[str, ...]] = ("technique",)
 
     technique: str | None = optional_str()
 
