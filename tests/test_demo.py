@@ -85,7 +85,7 @@ def test_placeholders_are_reported_and_visible(tmp_path):
         ("device model 'Scope X'", "manufacturer"),
         ("device model 'LaserModel'", "manufacturer"),
         ("device model 'LaserModel'", "source_type"),
-        ("indicator of a channel", "label"),
+        ("rig 'Bare' channel 'Green'.indicator", "label"),
         ("imaging space 'FOV'", "anatomical_target"),
         ("imaging space 'FOV'", "illumination_pattern"),
     }

@@ -110,7 +110,7 @@ def test_adding_the_identical_thing_twice_is_harmless(tmp_path, rig, space, imag
 
 def test_a_second_key_for_a_used_name_is_refused(rig, space, imaging):
     session = new_session().add(mb.SeriesBuilder("Movie").from_extractor(imaging).rig(rig).space(space))
-    with pytest.raises(mb.ConflictError, match="name 'Movie' is already used"):
+    with pytest.raises(mb.ConflictError, match=r"series name .Movie. \(key .movie-2.\) is already used"):
         session.add(mb.SeriesBuilder("Movie", key="movie-2").from_extractor(make_imaging(seed=3)).rig(rig).space(space))
 
 
@@ -221,3 +221,19 @@ def test_writing_twice_exports_to_another_backend(tmp_path, rig, space, imaging)
     with read(first) as a, read(second) as b:
         np.testing.assert_array_equal(a.acquisition["TwoPhotonSeries"].data[:], b.acquisition["TwoPhotonSeries"].data[:])
     assert {p.name for p in (second / "specifications").iterdir() if p.is_dir()} == {"core", "hdmf-common", "hdmf-experimental"}
+
+
+def test_series_added_after_the_first_write_are_not_silently_dropped(tmp_path, rig, space):
+    session = new_session().add(mb.SeriesBuilder("A").from_extractor(make_imaging(seed=1)).rig(rig).space(space))
+    session.write(tmp_path / "first.nwb")
+    session.add(mb.SeriesBuilder("B").from_extractor(make_imaging(seed=2)).rig(rig).space(space))
+    with pytest.raises(mb.ValidationError, match="'B' were added after the first write"):
+        session.write(tmp_path / "second.nwb")
+    assert not (tmp_path / "second.nwb").exists()
+
+
+def test_placeholder_warnings_point_at_the_callers_line(rig):
+    bare = mb.RigBuilder("Bare").microscope(model="Scope X")
+    with pytest.warns(mb.PlaceholderWarning) as caught:
+        new_session().add(bare).placeholders  # noqa: B018
+    assert {w.filename for w in caught} == {__file__}

@@ -22,12 +22,13 @@ class ConflictError(BuilderError):
         Dotted paths of the fields whose values differ.
     """
 
-    def __init__(self, kind: str, key: str, fields: Sequence[str]):
+    def __init__(self, kind: str, key: str, fields: Sequence[str], message: str | None = None):
         self.kind = kind
         self.key = key
         self.fields = tuple(fields)
         super().__init__(
-            f"{kind} key {key!r} is already registered with different content "
+            message
+            or f"{kind} key {key!r} is already registered with different content "
             f"(differing fields: {', '.join(self.fields)}). Give one of them another key "
             f"(key=...) or make the two descriptions identical."
         )

@@ -118,7 +118,11 @@ class Session:
                 same_place = kind != "series" or other.location == spec.location
                 if other.key != key and other.name == spec.name and same_place:
                     raise ConflictError(
-                        kind, key, [f"name {spec.name!r} is already used by {kind} key {other.key!r}; rename one"]
+                        kind,
+                        key,
+                        ["name"],
+                        f"{kind} name {spec.name!r} (key {key!r}) is already used by the {kind} with key "
+                        f"{other.key!r}; NWB names must be unique here, so rename one of them",
                     )
 
     def _check_space_shape(self, series: SeriesSpec) -> None:
@@ -186,6 +190,15 @@ class Session:
         if problems:
             raise ValidationError(problems)
         if self._written is not None:
+            added_since = [s.name for s in self._registry.of_kind("series") if s.key not in self._written_series]
+            if added_since:
+                raise ValidationError(
+                    [
+                        f"session: series {', '.join(map(repr, added_since))} were added after the first write; "
+                        f"a written NWBFile cannot take new objects. Add everything before the first write, or "
+                        f"build a new Session for the new file"
+                    ]
+                )
             write_atomically(path, lambda tmp: self._export(tmp, backend))
             return path
         for series in self._registry.of_kind("series"):
@@ -201,6 +214,7 @@ class Session:
             self._spent = True
             raise
         self._written = (path, backend)
+        self._written_series = {s.key for s in self._registry.of_kind("series")}
         return path
 
     def _write_new(self, temporary: Path, backend: str) -> None:

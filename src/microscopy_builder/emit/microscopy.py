@@ -83,10 +83,11 @@ class MicroscopyEmitter(Emitter):
         return existing
 
     # -- indicators and channels --------------------------------------------------------------------
-    def emit_indicator(self, indicator: IndicatorSpec | None) -> Any:
-        if indicator is None:
-            label = self.report.text("indicator of a channel", "label", "give indicator=... on the rig's channel")
-            indicator = IndicatorSpec(label=label, key=f"{label} indicator")
+    def emit_indicator(self, indicator: IndicatorSpec | None, rig: RigSpec, channel: ChannelSpec) -> Any:
+        if indicator is None:  # one visible placeholder indicator per channel that named none
+            where = f"rig {rig.name!r} channel {channel.name!r}.indicator"
+            label = self.report.text(where, "label", "give indicator=... on the rig's channel")
+            indicator = IndicatorSpec(label=label, key=f"{rig.name}_{channel.name}_indicator")
 
         def make() -> Any:
             injection = None if indicator.injection is None else self._make_injection(indicator)
@@ -137,7 +138,7 @@ class MicroscopyEmitter(Emitter):
                 description=channel.description or channel_text(channel),
                 excitation_wavelength_in_nm=channel.excitation_wavelength_nm,
                 emission_wavelength_in_nm=channel.emission_wavelength_nm,
-                indicator=self.emit_indicator(channel.indicator),
+                indicator=self.emit_indicator(channel.indicator, rig, channel),
             )
 
         return self._once("channel", f"{rig.key}/{channel.name}", make)

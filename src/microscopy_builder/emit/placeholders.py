@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 import warnings
+from pathlib import Path
 
 import attrs
+
+_PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)
 
 PLACEHOLDER_TEXT = "unknown"
 PLACEHOLDER_NUMBER = float("nan")
@@ -43,4 +47,12 @@ class PlaceholderReport:
     def _record(self, placeholder: Placeholder) -> None:
         if placeholder not in self.items:
             self.items.append(placeholder)
-            warnings.warn(str(placeholder), PlaceholderWarning, stacklevel=4)
+            warnings.warn(str(placeholder), PlaceholderWarning, stacklevel=_caller_stacklevel())
+
+
+def _caller_stacklevel() -> int:
+    """The stack level of the first frame outside this package, so warnings point at user code."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    return level
