@@ -50,8 +50,9 @@ def test_legacy_gives_one_plane_per_space_rig_and_channel(tmp_path, rig, space):
     green = mb.SeriesBuilder("GreenSeries").from_extractor(make_imaging(seed=1)).rig(two_colour).channel("Green").space(space)
     red = mb.SeriesBuilder("RedSeries").from_extractor(make_imaging(seed=2)).rig(two_colour).channel("Red").space(space)
     path = tmp_path / "planes.nwb"
-    session = new_session("legacy").add(green).add(red)
-    session.write(path)
+    session = new_session("legacy").add(green)
+    assert list(session.nwbfile.imaging_planes) == ["V1_L23_Green"]  # emitted early: the name must not change
+    session.add(red).write(path)
     with read(path) as nwbfile:
         assert sorted(nwbfile.imaging_planes) == ["V1_L23_Green", "V1_L23_Red"]
         assert nwbfile.acquisition["RedSeries"].imaging_plane.indicator == "tdTomato"

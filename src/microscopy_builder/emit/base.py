@@ -44,14 +44,10 @@ class Emitter(ABC):
     # -- the entry point ------------------------------------------------------------------------
     def emit(self, rigs: Sequence[RigSpec], series: Sequence[SeriesSpec]) -> None:
         """Emit every rig and series not emitted yet; ``series`` is the session's full list."""
-        self._prepare(series)
         for rig in rigs:
             self.emit_rig(rig)
         for item in series:
             self._once("series", item.key, lambda item=item: self._place_series(item))
-
-    def _prepare(self, series: Sequence[SeriesSpec]) -> None:
-        """Hook: look at all series before emitting (e.g. to name shared objects)."""
 
     # -- dedupe ---------------------------------------------------------------------------------
     def _once(self, kind: str, key: str, make: Callable[[], Any]) -> Any:

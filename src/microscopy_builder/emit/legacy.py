@@ -7,8 +7,6 @@ Devices become core ``Device`` + ``DeviceModel`` with typed facts kept in their 
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
 from typing import Any
 
 from pynwb.device import Device, DeviceModel
@@ -28,29 +26,20 @@ class LegacyEmitter(Emitter):
 
     swap_xy = True
 
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self._plane_names: dict[tuple[str, str, str], str] = {}
+    def plane_name(self, series: SeriesSpec) -> str:
+        """The ImagingPlane of a (space, rig, channel): the space's name, suffixed by the channel when
+        the rig has several, and by the rig too when another rig already holds that name.
 
-    def _prepare(self, series: Sequence[SeriesSpec]) -> None:
-        """Name one ImagingPlane per (space, rig, channel): the space's name when it is the only one."""
-        by_space: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
-        for item in series:
-            plane = plane_key(item)
-            if plane not in by_space[item.space.key]:
-                by_space[item.space.key].append(plane)
-        for item in series:
-            plane = plane_key(item)
-            if plane in self._plane_names:
-                continue
-            siblings = by_space[item.space.key]
-            if len(siblings) == 1:
-                name = item.space.name
-            elif len({channel for _, _, channel in siblings}) == len(siblings):
-                name = f"{item.space.name}_{item.channel}"
-            else:
-                name = f"{item.space.name}_{item.rig.name}_{item.channel}"
-            self._plane_names[plane] = name
+        The rule depends only on the series and on planes already made, so a name never changes
+        when more series are added later.
+        """
+        made = self.made("plane", "/".join(plane_key(series)))
+        if made is not None:
+            return made.name
+        name = series.space.name if len(series.rig.channels) == 1 else f"{series.space.name}_{series.channel}"
+        if name in self.nwbfile.imaging_planes:
+            name = f"{series.space.name}_{series.rig.name}_{series.channel}"
+        return name
 
     # -- devices ----------------------------------------------------------------------------------
     def _make_model(self, model: DeviceModelSpec, manufacturer: str) -> Any:
@@ -73,7 +62,8 @@ class LegacyEmitter(Emitter):
     def emit_plane(self, series: SeriesSpec, devices: dict[str, Any], timing: Timing) -> ImagingPlane:
         def make() -> ImagingPlane:
             space, channel = series.space, series.channel_spec()
-            where = f"imaging plane {self._plane_names[plane_key(series)]!r}"
+            name = self.plane_name(series)
+            where = f"imaging plane {name!r}"
             indicator = channel.indicator.label if channel.indicator else self.report.text(
                 where, "indicator", "give indicator=... on the rig's channel"
             )
@@ -82,7 +72,7 @@ class LegacyEmitter(Emitter):
             )
             origin = space.origin
             plane = ImagingPlane(
-                name=self._plane_names[plane_key(series)],
+                name=name,
                 optical_channel=[
                     OpticalChannel(
                         name=channel.name,
