@@ -171,7 +171,7 @@ class Session:
         file is written beside ``path`` and moved into place only when complete; an existing
         ``path`` is replaced only with ``overwrite=True``. A second ``write`` of the same session
         exports the first file to the new path. ``buffer_bytes`` bounds one read from an
-        extractor (default 128 MiB): memory used for data does not grow with the movie.
+        extractor (default 32 MiB): memory used for data does not grow with the movie.
         """
         path = Path(path)
         backend = backend or ("zarr" if path.suffix == ".zarr" else "hdf5")

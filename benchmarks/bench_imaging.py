@@ -1,0 +1,506 @@
+"""Benchmark: write one planar imaging movie to an HDF5 NWB file with microscopy-builder and NeuroConv.
+
+The same lazy roiextractors extractor (Poisson noise, uint16, 256 x 256 pixels) is written, in one
+run, by
+
+* microscopy-builder, ``format="legacy"`` (core ``TwoPhotonSeries``),
+* microscopy-builder, ``format="ndx-microscopy"`` (``PlanarMicroscopySeries``),
+* NeuroConv (``add_imaging_to_nwbfile`` + ``configure_and_write_nwbfile``, its default HDF5
+  configuration with gzip level 4),
+
+each in its own freshly spawned process, so one tool's memory does not inflate another's peak.
+Every output is then read back with pynwb in another fresh process and a few frames are compared
+with the extractor's.
+
+Usage::
+
+    python benchmarks/bench_imaging.py            # ~200 MB of raw frames (1500 frames)
+    python benchmarks/bench_imaging.py --quick    # 200 frames: does everything work?
+    python benchmarks/bench_imaging.py --frames 3000 --workdir /scratch
+
+The parent process deliberately imports nothing heavy: on Linux a spawned child's
+``ru_maxrss`` starts at the parent's own peak resident size (the kernel carries the high-water
+mark across ``exec``), so a large parent would raise every child's measured peak.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib
+import math
+import multiprocessing
+import os
+import resource
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+DEFAULT_FRAMES = 1500  # 1500 x 256 x 256 x 2 bytes = 197 MB of raw frames
+QUICK_FRAMES = 200
+ROWS = COLUMNS = 256
+SAMPLING_HZ = 30.0
+SEED = 7
+GZIP_LEVEL = 4
+SESSION_START = dt.datetime(2026, 3, 2, 10, 15, tzinfo=dt.timezone.utc)
+NEUROCONV_EXPECTED = "0.10.2"
+
+
+# -- the input --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Movie:
+    """Parameters of the synthetic movie; every process rebuilds the same extractor from them.
+
+    Attributes
+    ----------
+    frames, rows, columns
+        Movie shape as roiextractors gives it: (frames, rows, columns).
+    """
+
+    frames: int
+    rows: int = ROWS
+    columns: int = COLUMNS
+
+    @property
+    def raw_bytes(self) -> int:
+        """Size of the uncompressed uint16 frames in bytes."""
+        return self.frames * self.rows * self.columns * 2
+
+    def extractor(self) -> Any:
+        """A lazy roiextractors ``MockImagingExtractor`` (Poisson noise, uint16) for this movie."""
+        from roiextractors.testing import generate_dummy_imaging_extractor
+
+        return generate_dummy_imaging_extractor(
+            num_rows=self.rows,
+            num_columns=self.columns,
+            num_samples=self.frames,
+            sampling_frequency=SAMPLING_HZ,
+            dtype="uint16",
+            seed=SEED,
+        )
+
+
+# -- the tools ----------------------------------------------------------------------------------------
+def write_with_microscopy_builder(extractor: Any, path: Path, *, format: str) -> None:
+    """Describe a minimal two-photon session with the fluent builders and write it to HDF5.
+
+    Parameters
+    ----------
+    extractor
+        The roiextractors imaging extractor to write.
+    path
+        Destination ``.nwb`` file.
+    format
+        ``"legacy"`` or ``"ndx-microscopy"``.
+    """
+    from microscopy_builder import ImagingSpaceBuilder, RigBuilder, SeriesBuilder, Session
+
+    rig = (
+        RigBuilder("BenchRig")
+        .description("Two-photon microscope of the benchmark (synthetic data).")
+        .microscope(manufacturer="Thorlabs", model="Bergamo II", technique="resonant scanning")
+        .excitation_source("Laser", manufacturer="Coherent", excitation_mode="two-photon",
+                           source_type="Ti:sapphire laser", wavelength_nm=920.0)
+        .photodetector("PMT", manufacturer="Hamamatsu", detector_type="PMT")
+        .channel("Green", emission_wavelength_nm=525.0, indicator="GCaMP6s",
+                 description="GCaMP6s fluorescence.")
+    )
+    space = (
+        ImagingSpaceBuilder("FieldOfView")
+        .planar(pixel_size_um=(1.0, 1.0))
+        .anatomical_target("VISp2/3")
+        .description("Synthetic field of view.")
+        .line_scan(line_rate_hz=7910.0, description="Resonant raster scan.")
+    )
+    series = (
+        SeriesBuilder("TwoPhotonSeries")
+        .from_extractor(extractor)
+        .rig(rig)
+        .channel("Green")
+        .space(space)
+        .description("Synthetic Poisson-noise movie.")
+    )
+    session = Session(
+        session_description="Imaging write benchmark.",
+        session_start_time=SESSION_START,
+        format=format,
+        identifier=f"bench-microscopy-builder-{format}",
+    )
+    session.add(series).write(path, backend="hdf5")
+
+
+def write_with_neuroconv(extractor: Any, path: Path) -> None:
+    """Write the extractor with NeuroConv's roiextractors helpers and its default HDF5 configuration.
+
+    NeuroConv's default compression is gzip without a level (h5py then uses 4); the level is set
+    explicitly to ``GZIP_LEVEL`` so both sides are known to compress alike. Chunking and buffering
+    stay NeuroConv's defaults.
+    """
+    from neuroconv.tools.nwb_helpers import configure_and_write_nwbfile, get_default_backend_configuration
+    from neuroconv.tools.roiextractors import add_imaging_to_nwbfile
+    from pynwb import NWBFile
+
+    nwbfile = NWBFile(
+        session_description="Imaging write benchmark.",
+        identifier="bench-neuroconv",
+        session_start_time=SESSION_START,
+    )
+    add_imaging_to_nwbfile(imaging=extractor, nwbfile=nwbfile, photon_series_type="TwoPhotonSeries")
+    configuration = get_default_backend_configuration(nwbfile=nwbfile, backend="hdf5")
+    for dataset in configuration.dataset_configurations.values():
+        if dataset.compressors == ["gzip"]:
+            dataset.compressor_options = [{"level": GZIP_LEVEL}]
+    configure_and_write_nwbfile(nwbfile=nwbfile, nwbfile_path=path, backend_configuration=configuration)
+
+
+@dataclass(frozen=True)
+class Tool:
+    """One way of writing the movie.
+
+    Attributes
+    ----------
+    label
+        Name in the table.
+    modules
+        Imported before the clock starts, so import time is not counted as writing time.
+    write
+        ``write(extractor, path)``.
+    transposed
+        ``True`` when the file stores frames as (frames, x, y) = (frames, columns, rows).
+    """
+
+    label: str
+    modules: tuple[str, ...]
+    write: Callable[[Any, Path], None]
+    transposed: bool
+
+
+def _mb_legacy(extractor: Any, path: Path) -> None:
+    write_with_microscopy_builder(extractor, path, format="legacy")
+
+
+def _mb_ndx(extractor: Any, path: Path) -> None:
+    write_with_microscopy_builder(extractor, path, format="ndx-microscopy")
+
+
+# microscopy-builder imports ndx_microscopy (whose namespace loading takes ~0.7 s) only when a
+# Session first needs the ndx-microscopy emitter; it is imported here so that, as for NeuroConv,
+# no import is timed as writing.
+MB_LEGACY_MODULES = ("microscopy_builder",)
+MB_NDX_MODULES = ("microscopy_builder", "ndx_microscopy")
+NC_MODULES = ("pynwb", "neuroconv.tools.roiextractors", "neuroconv.tools.nwb_helpers")
+
+TOOLS: dict[str, Tool] = {
+    "mb-legacy": Tool("microscopy-builder legacy", MB_LEGACY_MODULES, _mb_legacy, transposed=True),
+    "mb-ndx": Tool("microscopy-builder ndx-microscopy", MB_NDX_MODULES, _mb_ndx, transposed=False),
+    "neuroconv": Tool("NeuroConv", NC_MODULES, write_with_neuroconv, transposed=True),
+}
+NEUROCONV_KEY = "neuroconv"
+
+
+# -- measuring, in a child process -----------------------------------------------------------------------
+@dataclass
+class WriteResult:
+    """What one tool's child process measured.
+
+    Attributes
+    ----------
+    seconds, cpu_seconds
+        Wall time and user + system CPU time of describing and writing the file.
+    baseline_kib
+        Peak resident size after imports and creating the extractor, before writing (KiB).
+    peak_kib
+        Peak resident size of the whole child process at the end (KiB).
+    file_bytes
+        Size of the written file.
+    warnings
+        Distinct warning messages raised while writing, with their counts.
+    """
+
+    key: str
+    seconds: float
+    cpu_seconds: float
+    baseline_kib: int
+    peak_kib: int
+    file_bytes: int
+    warnings: dict[str, int] = field(default_factory=dict)
+
+
+def peak_rss_kib() -> int:
+    """This process's peak resident set size so far (``ru_maxrss``: KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def cpu_seconds() -> float:
+    """User plus system CPU time this process has used."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure_write(key: str, movie: Movie, path: Path) -> WriteResult:
+    """Run one tool's write and measure it; meant to run alone in a freshly spawned process."""
+    tool = TOOLS[key]
+    for module in tool.modules:
+        importlib.import_module(module)
+    extractor = movie.extractor()
+    baseline = peak_rss_kib()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cpu_start, wall_start = cpu_seconds(), time.perf_counter()
+        tool.write(extractor, path)
+        wall, cpu = time.perf_counter() - wall_start, cpu_seconds() - cpu_start
+    peak = peak_rss_kib()
+    return WriteResult(
+        key=key,
+        seconds=wall,
+        cpu_seconds=cpu,
+        baseline_kib=baseline,
+        peak_kib=peak,
+        file_bytes=path.stat().st_size,
+        warnings=count_warnings(caught),
+    )
+
+
+def count_warnings(caught: Sequence[warnings.WarningMessage]) -> dict[str, int]:
+    """Distinct warnings as ``"Category: first line of message"`` -> number of occurrences."""
+    counts: dict[str, int] = {}
+    for item in caught:
+        text = f"{item.category.__name__}: {str(item.message).splitlines()[0][:160]}"
+        counts[text] = counts.get(text, 0) + 1
+    return counts
+
+
+# -- checking the outputs, in a child process -----------------------------------------------------------
+@dataclass
+class Verification:
+    """Result of reading one output back.
+
+    Attributes
+    ----------
+    problems
+        Empty when the file holds the movie as expected.
+    series_type
+        The neurodata type of the series read back.
+    layout
+        ``"chunks <shape>, <compression> <level>"`` of the stored dataset.
+    namespaces
+        The specification namespaces cached in the file.
+    """
+
+    key: str
+    problems: list[str]
+    series_type: str
+    layout: str
+    namespaces: list[str]
+
+    @property
+    def ok(self) -> bool:
+        """``True`` when no problem was found."""
+        return not self.problems
+
+
+def frames_to_check(num_frames: int, count: int = 4) -> list[int]:
+    """First, second, middle and last frame, plus ``count`` reproducible random ones."""
+    import numpy as np
+
+    chosen = {0, min(1, num_frames - 1), num_frames // 2, num_frames - 1}
+    chosen.update(int(i) for i in np.random.default_rng(0).integers(0, num_frames, size=count))
+    return sorted(chosen)
+
+
+def verify_output(key: str, movie: Movie, path: Path) -> Verification:
+    """Read ``path`` with ``pynwb.read_nwb`` and compare its only acquisition series with the movie."""
+    from pynwb import read_nwb
+
+    nwbfile = read_nwb(path=path)
+    try:
+        (series,) = nwbfile.acquisition.values()
+        data = series.data
+        layout = f"chunks {data.chunks}, {data.compression} {data.compression_opts}"
+        problems = compare_frames(data, movie, transposed=TOOLS[key].transposed)
+        if not math.isclose(series.rate or 0.0, SAMPLING_HZ):
+            problems.append(f"rate {series.rate} Hz, expected {SAMPLING_HZ} Hz")
+        return Verification(key, problems, series.neurodata_type, layout, cached_namespaces(path))
+    finally:
+        nwbfile.read_io.close()
+
+
+def cached_namespaces(path: Path) -> list[str]:
+    """Names of the specification namespaces cached in an HDF5 NWB file."""
+    import h5py
+
+    with h5py.File(path, "r") as file:
+        return sorted(file.get("specifications", {}))
+
+
+def compare_frames(data: Any, movie: Movie, *, transposed: bool) -> list[str]:
+    """Compare shape, dtype and a few frames of a stored dataset with the extractor's frames."""
+    import numpy as np
+
+    frame_shape = (movie.columns, movie.rows) if transposed else (movie.rows, movie.columns)
+    expected_shape = (movie.frames, *frame_shape)
+    if tuple(data.shape) != expected_shape or data.dtype != np.uint16:
+        return [f"dataset {tuple(data.shape)} {data.dtype}, expected {expected_shape} uint16"]
+    extractor = movie.extractor()
+    problems = []
+    for index in frames_to_check(movie.frames):
+        stored = np.asarray(data[index])
+        if transposed:
+            stored = stored.T
+        if not np.array_equal(stored, extractor.get_series(start_sample=index, end_sample=index + 1)[0]):
+            problems.append(f"frame {index} differs from the extractor's")
+    return problems
+
+
+# -- running and reporting, in the parent ----------------------------------------------------------------
+def in_fresh_process(function: Callable[..., Any], *args: Any) -> Any:
+    """Call ``function(*args)`` in a newly spawned process of its own and return its result."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(function, *args).result()
+
+
+def mib(kib: int) -> float:
+    """KiB to MiB."""
+    return kib / 1024
+
+
+def format_table(movie: Movie, results: list[WriteResult], checks: dict[str, Verification]) -> str:
+    """The results as a fixed-width text table."""
+    header = ("tool", "wall s", "CPU s", "MB/s", "file MB", "raw/file", "peak MiB", "base MiB", "check")
+    rows = [header]
+    for result in results:
+        check = checks[result.key]
+        rows.append((
+            TOOLS[result.key].label,
+            f"{result.seconds:.2f}",
+            f"{result.cpu_seconds:.2f}",
+            f"{movie.raw_bytes / 1e6 / result.seconds:.1f}",
+            f"{result.file_bytes / 1e6:.1f}",
+            f"{movie.raw_bytes / result.file_bytes:.2f}",
+            f"{mib(result.peak_kib):.0f}",
+            f"{mib(result.baseline_kib):.0f}",
+            "ok" if check.ok else "FAILED",
+        ))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = [
+        "  ".join(cell.ljust(width) if i == 0 else cell.rjust(width) for i, (cell, width) in enumerate(zip(row, widths)))
+        for row in rows
+    ]
+    lines.insert(1, "-" * len(lines[0]))
+    return "\n".join(lines)
+
+
+def format_ratios(results: list[WriteResult]) -> list[str]:
+    """One line per microscopy-builder format: its time and peak memory divided by NeuroConv's."""
+    by_key = {result.key: result for result in results}
+    reference = by_key.get(NEUROCONV_KEY)
+    if reference is None:
+        return []
+    return [
+        f"{TOOLS[key].label} vs NeuroConv: "
+        f"time {by_key[key].seconds / reference.seconds:.2f}, "
+        f"peak memory {by_key[key].peak_kib / reference.peak_kib:.2f} "
+        f"(CPU time {by_key[key].cpu_seconds / reference.cpu_seconds:.2f}, "
+        f"peak above base {above_base(by_key[key]) / max(above_base(reference), 1):.2f})"
+        for key in by_key
+        if key != NEUROCONV_KEY
+    ]
+
+
+def above_base(result: WriteResult) -> int:
+    """Memory the write itself added to the process's peak (KiB)."""
+    return result.peak_kib - result.baseline_kib
+
+
+def load_average() -> str:
+    """The machine's 1-minute load average."""
+    return f"{os.getloadavg()[0]:.2f}"
+
+
+def package_versions() -> str:
+    """Versions of the packages that decide the result, e.g. ``neuroconv 0.10.2``."""
+    names = ("microscopy-builder", "neuroconv", "roiextractors", "pynwb", "hdmf", "h5py", "numpy")
+    found = []
+    for name in names:
+        try:
+            found.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name} (not installed)")
+    return ", ".join(found)
+
+
+def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    """``--frames N`` / ``--quick`` and ``--workdir``; ``frames`` is set in both cases."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--frames", type=int, default=DEFAULT_FRAMES,
+                      help=f"number of {ROWS}x{COLUMNS} uint16 frames (default {DEFAULT_FRAMES}, ~200 MB)")
+    size.add_argument("--quick", action="store_true",
+                      help=f"a small run of {QUICK_FRAMES} frames to check that it works")
+    parser.add_argument("--workdir", type=Path, default=None,
+                        help="folder in which the temporary output folder is made (default: the system's)")
+    arguments = parser.parse_args(argv)
+    if arguments.quick:
+        arguments.frames = QUICK_FRAMES
+    if arguments.frames < 1:
+        parser.error("--frames must be at least 1")
+    return arguments
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run every tool on the same movie, check the outputs, print the table; 1 if a check failed."""
+    arguments = parse_arguments(argv)
+    try:
+        metadata.version("neuroconv")
+    except metadata.PackageNotFoundError:
+        print("NeuroConv is not installed: pip install -e '.[benchmark]'", file=sys.stderr)
+        return 2
+    movie = Movie(frames=arguments.frames)
+    print(f"movie: {movie.frames} x {movie.rows} x {movie.columns} uint16 = {movie.raw_bytes / 1e6:.1f} MB raw; "
+          f"gzip level {GZIP_LEVEL}; {os.cpu_count()} CPUs")
+    print(package_versions())
+    print(f"1-minute load average before the run: {load_average()} (other work on the machine inflates wall "
+          f"times, not the CPU column)")
+    if metadata.version("neuroconv") != NEUROCONV_EXPECTED:
+        print(f"note: NeuroConv {metadata.version('neuroconv')} is installed; this benchmark was written for "
+              f"{NEUROCONV_EXPECTED}")
+    results: list[WriteResult] = []
+    checks: dict[str, Verification] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-imaging-", dir=arguments.workdir) as folder:
+        paths = {key: Path(folder) / f"{key}.nwb" for key in TOOLS}
+        for key in TOOLS:
+            print(f"writing with {TOOLS[key].label} ...", flush=True)
+            results.append(in_fresh_process(measure_write, key, movie, paths[key]))
+        for key in TOOLS:
+            checks[key] = in_fresh_process(verify_output, key, movie, paths[key])
+    parent_peak = peak_rss_kib()
+
+    print()
+    print(format_table(movie, results, checks))
+    print()
+    for line in format_ratios(results):
+        print(line)
+    print("(ratios are microscopy-builder / NeuroConv: below 1 is faster or smaller)")
+    print()
+    for key, check in checks.items():
+        print(f"{TOOLS[key].label}: {check.series_type}, {check.layout}, cached namespaces "
+              f"{', '.join(check.namespaces)}; "
+              + ("frames match the extractor" if check.ok else "; ".join(check.problems)))
+    for result in results:
+        for message, count in result.warnings.items():
+            print(f"warning while writing with {TOOLS[result.key].label} (x{count}): {message}")
+    print(f"MB = 1e6 bytes; peak = ru_maxrss of the tool's own process, base = the same after imports and "
+          f"creating the extractor; parent peak {mib(parent_peak):.0f} MiB (a floor for every child's peak)")
+    return 0 if all(check.ok for check in checks.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
