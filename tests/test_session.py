@@ -215,20 +215,40 @@ def test_failure_mid_stream_leaves_no_file_and_keeps_the_previous_one(tmp_path, 
         failing.write(tmp_path / "again.nwb")
 
 
-def test_writing_twice_exports_to_another_backend(tmp_path, rig, space, imaging):
+def test_writing_twice_exports_to_another_backend_with_compression(tmp_path, rig, space):
+    import h5py
+    import zarr
+
+    imaging = make_imaging(rows=64, columns=80, frames=150)  # 1.5 MB: large enough to be streamed
     session = new_session("legacy").add(mb.SeriesBuilder("TwoPhotonSeries").from_extractor(imaging).rig(rig).space(space))
-    first = session.write(tmp_path / "first.nwb")
+    first = session.write(tmp_path / "first.nwb", buffer_bytes=256 * 1024)
     second = session.write(tmp_path / "second.nwb.zarr")
-    with read(first) as a, read(second) as b:
-        np.testing.assert_array_equal(a.acquisition["TwoPhotonSeries"].data[:], b.acquisition["TwoPhotonSeries"].data[:])
+    third = session.write(tmp_path / "third.nwb")
+    with read(first) as a, read(second) as b, read(third) as c:
+        expected = a.acquisition["TwoPhotonSeries"].data[:]
+        np.testing.assert_array_equal(b.acquisition["TwoPhotonSeries"].data[:], expected)
+        np.testing.assert_array_equal(c.acquisition["TwoPhotonSeries"].data[:], expected)
     assert {p.name for p in (second / "specifications").iterdir() if p.is_dir()} == {"core", "hdmf-common", "hdmf-experimental"}
+    stored = zarr.open(str(second / "acquisition" / "TwoPhotonSeries" / "data"), mode="r")
+    assert type(stored.compressor).__name__ == "GZip" and stored.chunks[0] < 150
+    with h5py.File(third, "r") as file:
+        data = file["acquisition/TwoPhotonSeries/data"]
+        assert data.compression == "gzip" and data.chunks is not None
+
+
+def test_anything_added_after_the_first_write_is_refused(tmp_path, rig, space):
+    session = new_session().add(mb.SeriesBuilder("A").from_extractor(make_imaging(seed=1)).rig(rig).space(space))
+    session.write(tmp_path / "first.nwb")
+    session.add(mb.RigBuilder("Other").microscope(manufacturer="Bruker"))
+    with pytest.raises(mb.ValidationError, match="rig 'Other'"):
+        session.write(tmp_path / "second.nwb")
 
 
 def test_series_added_after_the_first_write_are_not_silently_dropped(tmp_path, rig, space):
     session = new_session().add(mb.SeriesBuilder("A").from_extractor(make_imaging(seed=1)).rig(rig).space(space))
     session.write(tmp_path / "first.nwb")
     session.add(mb.SeriesBuilder("B").from_extractor(make_imaging(seed=2)).rig(rig).space(space))
-    with pytest.raises(mb.ValidationError, match="'B' were added after the first write"):
+    with pytest.raises(mb.ValidationError, match="series 'B' were added after the first write"):
         session.write(tmp_path / "second.nwb")
     assert not (tmp_path / "second.nwb").exists()
 
@@ -238,3 +258,91 @@ def test_placeholder_warnings_point_at_the_callers_line(rig):
     with pytest.warns(mb.PlaceholderWarning) as caught:
         new_session().add(bare).placeholders  # noqa: B018
     assert {w.filename for w in caught} == {__file__}
+
+
+def test_timestamps_are_copied_so_a_checked_spec_cannot_change(tmp_path, rig, space):
+    times = np.array([0.0, 0.1, 0.2, 0.35])
+    series = mb.SeriesBuilder("T").from_extractor(make_imaging(frames=4)).rig(rig).space(space).timestamps(times)
+    session = new_session().add(series)
+    times[:] = [5.0, 1.0, np.nan, -3.0]
+    path = session.write(tmp_path / "copied.nwb")
+    with read(path) as nwbfile:
+        np.testing.assert_array_equal(nwbfile.acquisition["T"].timestamps[:], [0.0, 0.1, 0.2, 0.35])
+
+
+def test_explicit_timestamps_need_no_sampling_rate(tmp_path, rig, space):
+    class NoRate(type(make_imaging())):
+        def get_sampling_frequency(self):
+            return None
+
+    source = NoRate(num_samples=4, num_rows=5, num_columns=6)
+    untimed = mb.SeriesBuilder("T").from_extractor(source).rig(rig).space(space)
+    with pytest.raises(mb.ValidationError, match="no usable sampling rate"):
+        new_session().add(untimed)
+    series = untimed.timestamps([0, 0.1, 0.3, 0.35])
+    path = new_session().add(series).write(tmp_path / "norate.nwb")
+    with read(path) as nwbfile:
+        np.testing.assert_array_equal(nwbfile.acquisition["T"].timestamps[:], [0, 0.1, 0.3, 0.35])
+
+
+@pytest.mark.parametrize(
+    "change,fragment",
+    [
+        (lambda r: r.photodetector("PMT/1", detector_type="PMT"), "photodetector.name"),
+        (lambda r: r.microscope(name="Scope:1", manufacturer="T"), "microscope.name"),
+        (lambda r: r.channel("Green/GCaMP", excitation_wavelength_nm=920, emission_wavelength_nm=525), "channels"),
+    ],
+)
+def test_device_and_channel_names_are_checked_at_build(rig, change, fragment):
+    with pytest.raises(mb.ValidationError, match=fragment):
+        change(rig).build()
+
+
+def test_builder_errors_name_the_field():
+    with pytest.raises(mb.ValidationError, match="unknown field.*wavelength.*wavelength_nm"):
+        mb.RigBuilder("R").excitation_source("L", wavelength=920)
+    with pytest.raises(mb.ValidationError, match=r"series 'S'.rate: cannot use 'abc'"):
+        mb.SeriesBuilder("S").rate("abc").build()
+    with pytest.raises(mb.ValidationError, match="pixel_size_um"):
+        mb.ImagingSpaceBuilder("S").planar(pixel_size_um=1.2).build()
+    with pytest.raises(mb.ValidationError, match="timestamps: must be numbers"):
+        mb.SeriesBuilder("S").timestamps(["a"])
+
+
+def test_device_model_conflict_says_how_to_fix_it(rig, space, imaging):
+    home = (
+        mb.RigBuilder("Home")
+        .microscope(manufacturer="Lab", model="custom")
+        .photodetector("PMT", manufacturer="Lab", model="custom", detector_type="PMT")
+        .channel("Green", excitation_wavelength_nm=920, emission_wavelength_nm=525)
+    )
+    with pytest.raises(mb.ConflictError, match="model key is the model= text") as error:
+        new_session().add(home)
+    assert error.value.kind == "device model" and "properties" in error.value.fields
+
+
+def test_a_name_the_adopted_file_already_holds_is_a_conflict(rig, space, imaging):
+    from pynwb.device import Device
+
+    nwbfile = NWBFile(session_description="mine", identifier="abc", session_start_time=START)
+    nwbfile.add_device(Device(name="Bergamo", description="someone else's"))
+    session = mb.Session.from_nwbfile(nwbfile)
+    with pytest.raises(mb.ConflictError, match="already holds an object named 'Bergamo'"):
+        session.add(mb.SeriesBuilder("Movie").from_extractor(imaging).rig(rig).space(space))
+
+
+def test_legacy_keeps_extension_namespaces_the_adopted_file_uses(tmp_path, rig, space, imaging):
+    import subprocess
+    import sys
+
+    import ndx_ophys_devices
+
+    nwbfile = NWBFile(session_description="mine", identifier="abc", session_start_time=START)
+    nwbfile.add_device(ndx_ophys_devices.ExcitationSource(name="OptoLaser", description="stimulation laser"))
+    path = mb.Session.from_nwbfile(nwbfile, format="legacy").add(
+        mb.SeriesBuilder("TwoPhotonSeries").from_extractor(imaging).rig(rig).space(space)
+    ).write(tmp_path / "ext.nwb")
+    # a fresh process, with no extension imported, must still read it
+    check = "import pynwb, sys; f = pynwb.read_nwb(sys.argv[1]); print(type(f.devices['OptoLaser']).__name__)"
+    result = subprocess.run([sys.executable, "-c", check, str(path)], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "ExcitationSource"

@@ -3,7 +3,7 @@
 Public names are the builders, ``Session``, the value types users pass to builders, and the errors.
 """
 
-from .builders import ImagingSpaceBuilder, RigBuilder, SeriesBuilder
+from .builders import ImagingSpaceBuilder, RigBuilder, SegmentationBuilder, SeriesBuilder
 from .emit.placeholders import Placeholder, PlaceholderWarning
 from .errors import BuilderError, ConflictError, SourceDataError, ValidationError
 from .session import Session
@@ -23,6 +23,7 @@ __all__ = [
     "PlaceholderWarning",
     "Position",
     "RigBuilder",
+    "SegmentationBuilder",
     "SeriesBuilder",
     "Session",
     "SourceDataError",

@@ -22,15 +22,22 @@ class ConflictError(BuilderError):
         Dotted paths of the fields whose values differ.
     """
 
+    #: how to resolve a conflict, by kind (the default: re-key one of the two)
+    FIXES = {
+        "device model": "the model key is the model= text: give the two devices different model= values "
+        "or identical model details (manufacturer, type, wavelengths, ...)",
+        "indicator": "give one indicator another key: mb.Indicator(label=..., key=...)",
+    }
+
     def __init__(self, kind: str, key: str, fields: Sequence[str], message: str | None = None):
         self.kind = kind
         self.key = key
         self.fields = tuple(fields)
+        fix = self.FIXES.get(kind, "give one of them another key (key=...) or make the two descriptions identical")
         super().__init__(
             message
             or f"{kind} key {key!r} is already registered with different content "
-            f"(differing fields: {', '.join(self.fields)}). Give one of them another key "
-            f"(key=...) or make the two descriptions identical."
+            f"(differing fields: {', '.join(self.fields)}); {fix}."
         )
 
 

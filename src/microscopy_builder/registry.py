@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 
 from .errors import ConflictError
-from .specs import RigSpec, SeriesSpec
+from .specs import RigSpec, SegmentationSpec, SeriesSpec
 
 
 def differing_fields(first: Any, second: Any, prefix: str = "") -> list[str]:
@@ -40,7 +40,12 @@ def _equal(a: Any, b: Any) -> bool:
 
 
 def registrations(spec: Any) -> list[tuple[str, str, Any]]:
-    """Every (kind, key, spec) a spec brings into a session: a series brings its rig and space."""
+    """Every (kind, key, spec) a spec brings into a session: a series brings its rig and space, a
+    segmentation its space and its series or rig."""
+    if isinstance(spec, SegmentationSpec):
+        found = [] if spec.series is None else registrations(spec.series)
+        found += [] if spec.rig is None else registrations(spec.rig)
+        return [*found, ("space", spec.space.key, spec.space), ("segmentation", spec.key, spec)]
     if isinstance(spec, SeriesSpec):
         return [*registrations(spec.rig), ("space", spec.space.key, spec.space), ("series", spec.key, spec)]
     if isinstance(spec, RigSpec):
@@ -79,6 +84,10 @@ class Registry:
 
     def of_kind(self, kind: str) -> list[Any]:
         return [spec for (k, _), spec in self._specs.items() if k == kind]
+
+    def identities(self) -> set[tuple[str, str]]:
+        """Every (kind, key) registered."""
+        return set(self._specs)
 
     def get(self, kind: str, key: str) -> Any:
         return self._specs.get((kind, key))

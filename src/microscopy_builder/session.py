@@ -16,10 +16,13 @@ from .emit.placeholders import Placeholder, PlaceholderReport
 from .errors import BuilderError, ConflictError, ValidationError
 from .io.atomic import write_atomically
 from .io.chunking import DEFAULT_BUFFER_BYTES, preflight
-from .io.dataset_config import BACKENDS, DatasetConfiguration, configure_series_data
-from .io.namespaces import drop_extension_namespaces
+from .io.dataset_config import BACKENDS, DatasetConfiguration, configure_series_data, is_wrapped
+from .io.repack import stream_large_datasets
+from .io.namespaces import drop_extension_namespaces, namespaces_in_use
 from .registry import Registry, registrations
-from .specs import ImagingSpaceSpec, RigSpec, SeriesSpec
+from .specs import ImagingSpaceSpec, RigSpec, SegmentationSpec, SeriesSpec
+
+ADDABLE = (SeriesSpec, SegmentationSpec, RigSpec, ImagingSpaceSpec)
 
 
 class Session:
@@ -87,21 +90,26 @@ class Session:
         self._spent = False
 
     # -- describing -----------------------------------------------------------------------------
-    def add(self, item: Builder | SeriesSpec | RigSpec | ImagingSpaceSpec) -> Session:
+    def add(self, item: Builder | SeriesSpec | SegmentationSpec | RigSpec | ImagingSpaceSpec) -> Session:
         """Register a builder or spec (and every rig, device and space it reaches); returns the session.
 
         Raises ``ValidationError`` for an incomplete description and ``ConflictError`` when a key
         is already registered with different content; nothing is registered then.
         """
         spec = item.build() if isinstance(item, Builder) else item
-        if not isinstance(spec, (SeriesSpec, RigSpec, ImagingSpaceSpec)):
+        if not isinstance(spec, ADDABLE):
             raise BuilderError(
-                f"Session.add takes a builder or a series, rig or space spec, got {type(item).__name__}"
+                f"Session.add takes a builder or a series, segmentation, rig or space spec, got {type(item).__name__}"
             )
-        if not isinstance(item, Builder):
-            problems = spec.problems()
-            if problems:
-                raise ValidationError(problems)
+        problems = [] if isinstance(item, Builder) else spec.problems()
+        if isinstance(spec, SegmentationSpec) and self.format == "legacy" and spec.series is None:
+            if spec.rig is None or spec.channel is None:
+                problems.append(
+                    f"segmentation {spec.name!r}: the legacy format puts ROIs on the ImagingPlane of a rig's "
+                    f"channel; give .series(series) or .rig(rig, channel)"
+                )
+        if problems:
+            raise ValidationError(problems)
         entries = registrations(spec)
         self._check_names(entries)
         if isinstance(spec, SeriesSpec):
@@ -110,9 +118,15 @@ class Session:
         return self
 
     def _check_names(self, entries: list[tuple[str, str, Any]]) -> None:
-        """Two keys may not claim one NWB name where NWB needs names to be unique."""
+        """Two keys may not claim one NWB name, nor may a key claim a name the file already holds."""
+        existing = {
+            "device": self._nwbfile.devices,
+            "series": {**self._nwbfile.acquisition, **self._nwbfile.processing.get("ophys", {}).data_interfaces}
+            if "ophys" in self._nwbfile.processing
+            else self._nwbfile.acquisition,
+        }
         for kind, key, spec in entries:
-            if kind not in ("series", "device", "rig"):
+            if kind not in ("series", "device", "rig", "segmentation", "space"):
                 continue
             for other in self._registry.of_kind(kind):
                 same_place = kind != "series" or other.location == spec.location
@@ -124,6 +138,15 @@ class Session:
                         f"{kind} name {spec.name!r} (key {key!r}) is already used by the {kind} with key "
                         f"{other.key!r}; NWB names must be unique here, so rename one of them",
                     )
+            held = existing.get(kind, {})
+            if spec.name in held and self._emitter.made(kind, key) is None and self._registry.get(kind, key) is None:
+                raise ConflictError(
+                    kind,
+                    key,
+                    ["name"],
+                    f"the file already holds an object named {spec.name!r} where {kind} {key!r} would go; "
+                    f"rename the {kind}",
+                )
 
     def _check_space_shape(self, series: SeriesSpec) -> None:
         if series.space.dimensions is not None:
@@ -155,7 +178,9 @@ class Session:
         return list(self._report.items)
 
     def _emit(self) -> None:
-        self._emitter.emit(self._registry.of_kind("rig"), self._registry.of_kind("series"))
+        self._emitter.emit(
+            self._registry.of_kind("rig"), self._registry.of_kind("series"), self._registry.of_kind("segmentation")
+        )
 
     def write(
         self,
@@ -190,11 +215,11 @@ class Session:
         if problems:
             raise ValidationError(problems)
         if self._written is not None:
-            added_since = [s.name for s in self._registry.of_kind("series") if s.key not in self._written_series]
+            added_since = [f"{kind} {key!r}" for kind, key in self._registry.identities() - self._written_identities]
             if added_since:
                 raise ValidationError(
                     [
-                        f"session: series {', '.join(map(repr, added_since))} were added after the first write; "
+                        f"session: {', '.join(sorted(added_since))} were added after the first write; "
                         f"a written NWBFile cannot take new objects. Add everything before the first write, or "
                         f"build a new Session for the new file"
                     ]
@@ -206,15 +231,18 @@ class Session:
         self._emit()
         configuration = DatasetConfiguration()
         for series in self._emitter.series_objects:
-            if not hasattr(series.fields.get("data"), "data"):  # not yet wrapped in a DataIO
+            if not is_wrapped(series):
                 configure_series_data(series, backend, configuration, buffer_bytes)
+        for dataset in self._emitter.streamed_datasets:
+            if not is_wrapped(dataset):
+                configure_series_data(dataset, backend, configuration)
         try:
             write_atomically(path, lambda tmp: self._write_new(tmp, backend))
         except BaseException:
             self._spent = True
             raise
         self._written = (path, backend)
-        self._written_series = {s.key for s in self._registry.of_kind("series")}
+        self._written_identities = self._registry.identities()
         return path
 
     def _write_new(self, temporary: Path, backend: str) -> None:
@@ -225,13 +253,15 @@ class Session:
     def _export(self, temporary: Path, backend: str) -> None:
         source_path, source_backend = self._written
         with _io_class(source_backend)(str(source_path), mode="r") as source:
+            written = source.read()
+            stream_large_datasets(written, backend, DatasetConfiguration())
             with _io_class(backend)(str(temporary), mode="w") as destination:
-                destination.export(src_io=source, write_args={"link_data": False})  # a standalone copy
+                destination.export(src_io=source, nwbfile=written, write_args={"link_data": False})
         self._finish(temporary, backend)
 
     def _finish(self, temporary: Path, backend: str) -> None:
         if self.format == "legacy":
-            drop_extension_namespaces(temporary, backend)
+            drop_extension_namespaces(temporary, backend, keep=namespaces_in_use(self._nwbfile))
 
 
 def _format_problems(format: str) -> list[str]:

@@ -2,7 +2,8 @@
 
 from ._base import Builder
 from .rig import RigBuilder
+from .segmentation import SegmentationBuilder
 from .series import SeriesBuilder
 from .space import ImagingSpaceBuilder
 
-__all__ = ["Builder", "ImagingSpaceBuilder", "RigBuilder", "SeriesBuilder"]
+__all__ = ["Builder", "ImagingSpaceBuilder", "RigBuilder", "SegmentationBuilder", "SeriesBuilder"]

@@ -48,7 +48,22 @@ class Builder:
 
 
 def make_spec(spec_class: type, where: str, **kwargs: Any) -> Any:
-    """Construct a spec, turning converter failures (``float("abc")``) into a ``ValidationError``."""
+    """Construct a spec; unknown fields and unconvertible values become a ``ValidationError`` naming them."""
+    fields = {f.alias or f.name: f for f in attrs.fields(spec_class) if f.init}
+    unknown = sorted(set(kwargs) - set(fields))
+    if unknown:
+        known = ", ".join(sorted(n for n in fields if n not in ("name", "key")))
+        raise ValidationError([f"{where}: unknown field(s) {', '.join(unknown)}; known fields are: {known}"])
+    problems = []
+    for name, value in kwargs.items():
+        converter = fields[name].converter
+        if converter is not None and value is not None:
+            try:
+                converter(value)
+            except (TypeError, ValueError):
+                problems.append(f"{where}.{name}: cannot use {value!r} here; give a number (or numbers) in the unit the name says")
+    if problems:
+        raise ValidationError(problems)
     try:
         return spec_class(**kwargs)
     except (TypeError, ValueError) as error:

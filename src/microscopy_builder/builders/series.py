@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from typing import Any, Self
 
 import attrs
-import numpy as np
 
+from ..errors import ValidationError
 from ..specs import ImagingSpaceSpec, RigSpec, SeriesSpec
+from ..specs._fields import frozen_array
 from ._base import Builder, make_spec, resolve
 from .rig import RigBuilder
 from .space import ImagingSpaceBuilder
@@ -70,7 +71,11 @@ class SeriesBuilder(Builder):
 
     def timestamps(self, timestamps: Sequence[float] | np.ndarray) -> Self:
         """Frame times in seconds from the session start; wins over the extractor's times and any rate."""
-        return self._with(timestamps=np.asarray(timestamps, dtype="float64"), rate=None)
+        try:
+            copied = frozen_array(timestamps)
+        except (TypeError, ValueError):
+            raise ValidationError([f"series {self.name!r}.timestamps: must be numbers (seconds), got {timestamps!r:.80}"]) from None
+        return self._with(timestamps=copied, rate=None)
 
     def rate(self, rate_hz: float, *, starting_time: float | None = None) -> Self:
         """A regular frame rate in Hz (and first-frame time); wins over the extractor's times."""

@@ -168,4 +168,7 @@ class ImagingSpaceBuilder(Builder):
 
 
 def _tuple(values: Sequence[float] | None) -> tuple | None:
-    return None if values is None else tuple(values)
+    """Sequences become tuples; a lone number stays as it is and fails validation with a clear message."""
+    if values is None or isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        return values
+    return tuple(values)

@@ -13,10 +13,20 @@ from typing import Any
 from pynwb import NWBFile, ProcessingModule
 
 from ..io.chunking import ImagingDataIterator
-from ..specs import DeviceModelSpec, DeviceSpec, RigSpec, SeriesSpec
+from ..specs import DeviceModelSpec, DeviceSpec, RigSpec, SegmentationSpec, SeriesSpec
 from .fields import NDX_ATTRIBUTE, join_description
 from .placeholders import PlaceholderReport
-from .timing import Timing, resolve_timing
+from .rois import (
+    TRACE_DESCRIPTIONS,
+    TraceIterator,
+    background_rois,
+    cell_rois,
+    mask_type,
+    roi_columns,
+    summary_images,
+    written_traces,
+)
+from .timing import Timing, resolve_timing, timing_of
 
 OPHYS_MODULE = "ophys"
 
@@ -40,14 +50,23 @@ class Emitter(ABC):
         self.report = report
         self._made: dict[tuple[str, str], Any] = {}
         self.series_objects: list[Any] = []
+        #: other objects whose ``data`` streams from an iterator (traces, image masks), for compression
+        self.streamed_datasets: list[Any] = []
 
     # -- the entry point ------------------------------------------------------------------------
-    def emit(self, rigs: Sequence[RigSpec], series: Sequence[SeriesSpec]) -> None:
-        """Emit every rig and series not emitted yet; ``series`` is the session's full list."""
+    def emit(
+        self, rigs: Sequence[RigSpec], series: Sequence[SeriesSpec], segmentations: Sequence[SegmentationSpec] = ()
+    ) -> None:
+        """Emit every rig, series and segmentation not emitted yet."""
         for rig in rigs:
             self.emit_rig(rig)
         for item in series:
-            self._once("series", item.key, lambda item=item: self._place_series(item))
+            self.emit_series(item)
+        for item in segmentations:
+            self._once("segmentation", item.key, lambda item=item: self._place_segmentation(item))
+
+    def emit_series(self, series: SeriesSpec) -> Any:
+        return self._once("series", series.key, lambda: self._place_series(series))
 
     # -- dedupe ---------------------------------------------------------------------------------
     def _once(self, kind: str, key: str, make: Callable[[], Any]) -> Any:
@@ -135,7 +154,74 @@ class Emitter(ABC):
         rows, columns = (int(n) for n in series.source.get_frame_shape())
         return columns, rows
 
+    # -- segmentations ------------------------------------------------------------------------------
+    def _place_segmentation(self, segmentation: SegmentationSpec) -> Any:
+        source_series = None if segmentation.series is None else self.emit_series(segmentation.series)
+        masks = mask_type(segmentation, self.default_mask_type(segmentation))
+        rois = cell_rois(segmentation)
+        table = self._roi_table(segmentation, segmentation.name, rois, masks, summary_images(segmentation))
+        background = background_rois(segmentation)
+        background_table = None
+        if background is not None:
+            background_table = self._roi_table(
+                segmentation, f"Background{segmentation.name}", background, masks, []
+            )
+        timing = timing_of(segmentation.source)
+        for kind, data in written_traces(segmentation, background):
+            target = background_table if kind == "background" else table
+            rois_region = target.create_region(
+                name="rois", region=list(range(len(target.id))), description=f"The ROIs of {target.name}."
+            )
+            override = segmentation.trace_spec(kind)
+            trace = self._add_trace(
+                segmentation,
+                kind,
+                name=override.name or self.trace_name(segmentation, kind),
+                description=override.description or TRACE_DESCRIPTIONS[kind],
+                unit=override.unit or "n.a.",
+                data=TraceIterator(data),
+                rois=rois_region,
+                timing=timing,
+                source_series=source_series,
+            )
+            self.streamed_datasets.append(trace)
+        return table
+
+    def _roi_table(
+        self, segmentation: SegmentationSpec, name: str, rois: Any, masks: str, images: list
+    ) -> Any:
+        identifiers, columns = roi_columns(segmentation, rois, masks=masks, swap_xy=self.swap_xy)
+        self.streamed_datasets += [c for c in columns if c.name == "image_mask"]
+        what = "background components" if rois.is_background else "ROIs"
+        description = segmentation.description or f"{what.capitalize()} found by segmenting imaging space {segmentation.space.name}"
+        if rois.is_background:
+            description = f"Background components of segmentation {segmentation.name}."
+        return self._make_roi_table(segmentation, name, description, identifiers, columns, images)
+
+    @staticmethod
+    def segmentation_frame_shape(segmentation: SegmentationSpec) -> tuple[int, int]:
+        rows, columns = (int(n) for n in segmentation.source.get_frame_shape())
+        return columns, rows
+
     # -- what each format decides ---------------------------------------------------------------
+    @abstractmethod
+    def default_mask_type(self, segmentation: SegmentationSpec) -> str:
+        """The mask type written when the user did not choose one."""
+
+    @abstractmethod
+    def trace_name(self, segmentation: SegmentationSpec, kind: str) -> str:
+        """The object name of a trace type of a segmentation."""
+
+    @abstractmethod
+    def _make_roi_table(
+        self, segmentation: SegmentationSpec, name: str, description: str, identifiers: Any, columns: list, images: list
+    ) -> Any:
+        """Make and place the ROI table (and, for the main table, the summary images)."""
+
+    @abstractmethod
+    def _add_trace(self, segmentation: SegmentationSpec, kind: str, **fields: Any) -> Any:
+        """Make and place one trace series."""
+
     @abstractmethod
     def _make_model(self, model: DeviceModelSpec, manufacturer: str) -> Any: ...
 

@@ -10,15 +10,41 @@ from __future__ import annotations
 from typing import Any
 
 from pynwb.device import Device, DeviceModel
-from pynwb.ophys import ImagingPlane, OnePhotonSeries, OpticalChannel, TwoPhotonSeries
+from pynwb.base import Images
+from pynwb.image import GrayscaleImage
+from pynwb.ophys import (
+    DfOverF,
+    Fluorescence,
+    ImageSegmentation,
+    ImagingPlane,
+    OnePhotonSeries,
+    OpticalChannel,
+    PlaneSegmentation,
+    RoiResponseSeries,
+    TwoPhotonSeries,
+)
 
 from ..io.chunking import ImagingDataIterator
-from ..specs import DeviceModelSpec, DeviceSpec, RigSpec, SeriesSpec
+from ..specs import DeviceModelSpec, DeviceSpec, ImagingSpaceSpec, RigSpec, SegmentationSpec, SeriesSpec
 from .base import Emitter, model_text
 from .text import channel_text, space_text
-from .timing import Timing
+from .rois import image_description
+from .timing import Timing, resolve_timing, timing_of
 
 MICROMETERS_TO_METERS = 1e-6
+
+# roiextractors' NwbSegmentationExtractor reads these names with its default arguments.
+READER_TABLE_NAME = "PlaneSegmentation"
+READER_TRACE_NAMES = {
+    "raw": "RoiResponseSeries",
+    "dff": "RoiResponseSeries",
+    "neuropil": "Neuropil",
+    "deconvolved": "Deconvolved",
+    "denoised": "Denoised",
+    "baseline": "Baseline",
+    "background": "Background",
+}
+READER_IMAGES_NAME = "SegmentationImages"
 
 
 class LegacyEmitter(Emitter):
@@ -26,19 +52,19 @@ class LegacyEmitter(Emitter):
 
     swap_xy = True
 
-    def plane_name(self, series: SeriesSpec) -> str:
+    def plane_name(self, space: ImagingSpaceSpec, rig: RigSpec, channel: str) -> str:
         """The ImagingPlane of a (space, rig, channel): the space's name, suffixed by the channel when
         the rig has several, and by the rig too when another rig already holds that name.
 
-        The rule depends only on the series and on planes already made, so a name never changes
-        when more series are added later.
+        The rule depends only on the plane's own parts and on planes already made, so a name never
+        changes when more series are added later.
         """
-        made = self.made("plane", "/".join(plane_key(series)))
+        made = self.made("plane", plane_key(space, rig, channel))
         if made is not None:
             return made.name
-        name = series.space.name if len(series.rig.channels) == 1 else f"{series.space.name}_{series.channel}"
+        name = space.name if len(rig.channels) == 1 else f"{space.name}_{channel}"
         if name in self.nwbfile.imaging_planes:
-            name = f"{series.space.name}_{series.rig.name}_{series.channel}"
+            name = f"{space.name}_{rig.name}_{channel}"
         return name
 
     # -- devices ----------------------------------------------------------------------------------
@@ -59,10 +85,11 @@ class LegacyEmitter(Emitter):
         return devices
 
     # -- planes and series --------------------------------------------------------------------------
-    def emit_plane(self, series: SeriesSpec, devices: dict[str, Any], timing: Timing) -> ImagingPlane:
+    def emit_plane(self, space: ImagingSpaceSpec, rig: RigSpec, channel_name: str, imaging_rate: float | None) -> ImagingPlane:
         def make() -> ImagingPlane:
-            space, channel = series.space, series.channel_spec()
-            name = self.plane_name(series)
+            devices = self.emit_rig(rig)
+            channel = rig.channel(channel_name)
+            name = self.plane_name(space, rig, channel_name)
             where = f"imaging plane {name!r}"
             indicator = channel.indicator.label if channel.indicator else self.report.text(
                 where, "indicator", "give indicator=... on the rig's channel"
@@ -85,7 +112,7 @@ class LegacyEmitter(Emitter):
                 excitation_lambda=channel.excitation_wavelength_nm,
                 indicator=indicator,
                 location=location,
-                imaging_rate=timing.regular_rate,
+                imaging_rate=imaging_rate,
                 reference_frame=None if origin is None else origin.reference_frame,
                 origin_coords=None if origin is None else list(origin.coordinates),
                 origin_coords_unit="meters" if origin is None else origin.unit,
@@ -95,7 +122,7 @@ class LegacyEmitter(Emitter):
             self.nwbfile.add_imaging_plane(plane)
             return plane
 
-        return self._once("plane", "/".join(plane_key(series)), make)
+        return self._once("plane", plane_key(space, rig, channel_name), make)
 
     def _make_series(self, series: SeriesSpec, rig: Any, data: ImagingDataIterator, timing: Timing) -> Any:
         width, height = self.frame_shape(series)
@@ -107,7 +134,7 @@ class LegacyEmitter(Emitter):
         common: dict[str, Any] = dict(
             name=series.name,
             description=self.series_description(series),
-            imaging_plane=self.emit_plane(series, rig, timing),
+            imaging_plane=self.emit_plane(series.space, series.rig, series.channel, timing.regular_rate),
             data=data,
             unit=series.unit,
             conversion=series.conversion,
@@ -128,8 +155,67 @@ class LegacyEmitter(Emitter):
         return TwoPhotonSeries(**common, field_of_view=field_of_view)
 
 
-def plane_key(series: SeriesSpec) -> tuple[str, str, str]:
-    return (series.space.key, series.rig.key, series.channel)
+    # -- segmentations ------------------------------------------------------------------------------
+    def default_mask_type(self, segmentation: SegmentationSpec) -> str:
+        return "image"  # the only kind roiextractors' NWB reader takes
+
+    @staticmethod
+    def _suffixed(name: str, segmentation: SegmentationSpec) -> str:
+        """Reader names for the table called PlaneSegmentation; others get their table's name appended."""
+        return name if segmentation.name == READER_TABLE_NAME else f"{name}_{segmentation.name}"
+
+    def trace_name(self, segmentation: SegmentationSpec, kind: str) -> str:
+        return self._suffixed(READER_TRACE_NAMES[kind], segmentation)
+
+    def _segmentation_plane(self, segmentation: SegmentationSpec) -> ImagingPlane:
+        series = segmentation.series
+        if series is not None:
+            return self.emit_plane(series.space, series.rig, series.channel, resolve_timing(series).regular_rate)
+        rate = timing_of(segmentation.source).regular_rate
+        return self.emit_plane(segmentation.space, segmentation.rig, segmentation.channel, rate)
+
+    def _ophys_container(self, container_class: type, name: str) -> Any:
+        module = self.ophys_module()
+        if name not in module.data_interfaces:
+            module.add(container_class(name=name))
+        return module.data_interfaces[name]
+
+    def _make_roi_table(
+        self, segmentation: SegmentationSpec, name: str, description: str, identifiers: Any, columns: list, images: list
+    ) -> Any:
+        table = PlaneSegmentation(
+            name=name,
+            description=description,
+            imaging_plane=self._segmentation_plane(segmentation),
+            id=identifiers,
+            columns=columns,
+        )
+        self._ophys_container(ImageSegmentation, "ImageSegmentation").add_plane_segmentation(table)
+        if images:
+            self.ophys_module().add(
+                Images(
+                    name=self._suffixed(READER_IMAGES_NAME, segmentation),
+                    description=f"Summary images of segmentation {segmentation.name}, stored (x, y).",
+                    images=[
+                        GrayscaleImage(name=written, data=image.T, description=image_description(original))
+                        for original, written, image in images
+                    ],
+                )
+            )
+        return table
+
+    def _add_trace(self, segmentation: SegmentationSpec, kind: str, **fields: Any) -> Any:
+        container = (
+            self._ophys_container(DfOverF, "DfOverF") if kind == "dff" else self._ophys_container(Fluorescence, "Fluorescence")
+        )
+        timing, _ = fields.pop("timing"), fields.pop("source_series")
+        series = RoiResponseSeries(**fields, **timing.series_kwargs())
+        container.add_roi_response_series(series)
+        return series
+
+
+def plane_key(space: ImagingSpaceSpec, rig: RigSpec, channel: str) -> str:
+    return f"{space.key}/{rig.key}/{channel}"
 
 
 def _scaled(value: float | None, factor: float) -> float | None:

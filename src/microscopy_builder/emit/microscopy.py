@@ -16,15 +16,27 @@ from ..specs import (
     IndicatorSpec,
     PositionSpec,
     RigSpec,
+    SegmentationSpec,
     SeriesSpec,
     safe_name,
 )
 from .base import Emitter, model_text, split_typed
 from .fields import join_description
+from .rois import image_description, native_mask_type
 from .text import channel_text, space_text
 from .timing import Timing
 
 METADATA_NAME = "microscopy_experiment_metadata"
+SEGMENTATIONS_NAME = "SegmentationContainer"
+TRACE_NAMES = {
+    "raw": "Fluorescence",
+    "dff": "DfOverF",
+    "neuropil": "Neuropil",
+    "deconvolved": "Deconvolved",
+    "denoised": "Denoised",
+    "baseline": "Baseline",
+    "background": "Background",
+}
 
 # device kind -> (device class, model class, required typed model attributes)
 _DEVICE_TYPES: dict[str, tuple[Any, Any, tuple[str, ...]]] = {
@@ -210,6 +222,45 @@ class MicroscopyEmitter(Emitter):
             planar_imaging_space=self.emit_space(series.space, self.frame_shape(series)),
             **timing.series_kwargs(),
         )
+
+
+    # -- segmentations ------------------------------------------------------------------------------
+    def default_mask_type(self, segmentation: SegmentationSpec) -> str:
+        return native_mask_type(segmentation.source)
+
+    def trace_name(self, segmentation: SegmentationSpec, kind: str) -> str:
+        return TRACE_NAMES[kind]
+
+    def _make_roi_table(
+        self, segmentation: SegmentationSpec, name: str, description: str, identifiers: Any, columns: list, images: list
+    ) -> Any:
+        module = self.ophys_module()
+        if SEGMENTATIONS_NAME not in module.data_interfaces:
+            module.add(ndx.SegmentationContainer(name=SEGMENTATIONS_NAME))
+        table = ndx.PlanarSegmentation(
+            name=name,
+            description=description,
+            planar_imaging_space=self.emit_space(segmentation.space, self.segmentation_frame_shape(segmentation)),
+            summary_images=[
+                ndx.SummaryImage(name=written, data=image, description=image_description(original))
+                for original, written, image in images
+            ],
+            id=identifiers,
+            columns=columns,
+        )
+        module.data_interfaces[SEGMENTATIONS_NAME].add_segmentation(table)
+        return table
+
+    def _add_trace(self, segmentation: SegmentationSpec, kind: str, **fields: Any) -> Any:
+        timing, source_series = fields.pop("timing"), fields.pop("source_series")
+        series = ndx.MicroscopyResponseSeries(**fields, microscopy_series=source_series, **timing.series_kwargs())
+        module = self.ophys_module()
+        container_name = f"{segmentation.name}ResponseSeries"
+        if container_name not in module.data_interfaces:
+            # placed before it holds anything, so each series' ROI region finds its table in the file
+            module.add(ndx.MicroscopyResponseSeriesContainer(name=container_name, microscopy_response_series=[]))
+        module.data_interfaces[container_name].add_microscopy_response_series(series)
+        return series
 
 
 def _stereotactic(position: PositionSpec, name: str, default_target: str) -> Any:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import attrs
 import numpy as np
 
@@ -38,19 +40,32 @@ def native_timestamps(source) -> np.ndarray | None:
 
 
 def resolve_timing(series: SeriesSpec) -> Timing:
-    """Overrides first, then the extractor's native times, then its sampling rate."""
-    if series.rate is not None:
-        return Timing(rate=series.rate, starting_time=series.starting_time or 0.0)
-    times = series.timestamps if series.timestamps is not None else native_timestamps(series.source)
+    """A series' timing: its overrides first, then its extractor's."""
+    return timing_of(series.source, rate=series.rate, starting_time=series.starting_time, timestamps=series.timestamps)
+
+
+def timing_of(
+    source, *, rate: float | None = None, starting_time: float | None = None, timestamps: np.ndarray | None = None
+) -> Timing:
+    """Overrides first, then the extractor's native times, then its sampling rate.
+
+    Works for imaging and segmentation extractors alike.
+    """
+    if rate is not None:
+        return Timing(rate=rate, starting_time=starting_time or 0.0)
+    times = timestamps if timestamps is not None else native_timestamps(source)
     if times is None:
-        return Timing(rate=float(series.source.get_sampling_frequency()), starting_time=series.starting_time or 0.0)
-    return timing_from_timestamps(times, fallback_rate=float(series.source.get_sampling_frequency()))
+        return Timing(rate=float(source.get_sampling_frequency()), starting_time=starting_time or 0.0)
+    return timing_from_timestamps(times, fallback_rate=lambda: float(source.get_sampling_frequency()))
 
 
-def timing_from_timestamps(times: np.ndarray, *, fallback_rate: float) -> Timing:
-    """Regular times become rate + starting time; others stay timestamps."""
+def timing_from_timestamps(times: np.ndarray, *, fallback_rate: Callable[[], float]) -> Timing:
+    """Regular times become rate + starting time; others stay timestamps.
+
+    ``fallback_rate`` is asked only when one timestamp cannot give a rate.
+    """
     if times.size < 2:
-        return Timing(rate=fallback_rate, starting_time=float(times[0]) if times.size else 0.0)
+        return Timing(rate=fallback_rate(), starting_time=float(times[0]) if times.size else 0.0)
     intervals = np.diff(times)
     period = (times[-1] - times[0]) / (times.size - 1)
     if np.max(np.abs(intervals - period)) <= REGULARITY_TOLERANCE * period:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import attrs
+from hdmf.container import Data
+from hdmf.data_utils import DataIO
 
 BACKENDS = ("hdf5", "zarr")
 
@@ -37,15 +39,25 @@ class DatasetConfiguration:
 
 
 def configure_series_data(
-    series: Any, backend: str, configuration: DatasetConfiguration, buffer_bytes: int | None = None
+    container: Any, backend: str, configuration: DatasetConfiguration, buffer_bytes: int | None = None
 ) -> None:
-    """Wrap a series' streamed ``data`` for ``backend`` (compression; chunks from the iterator).
+    """Wrap a container's streamed data for ``backend`` (compression; chunks from the iterator).
 
-    ``buffer_bytes`` re-plans the (not yet consumed) iterator to read at most that much at a time.
+    ``container`` is a series (its ``data`` field) or a table column (an hdmf ``Data``).
+    ``buffer_bytes`` re-plans a not yet consumed imaging iterator to read at most that much at a time.
     """
-    data = series.fields.get("data")
-    if buffer_bytes is not None and hasattr(data, "with_buffer"):
-        series.fields["data"] = data.with_buffer(buffer_bytes)
-    chunks = getattr(series.fields.get("data"), "chunk_shape", None)
-    data_io_class, data_io_kwargs = configuration.data_io(backend, chunks)
-    series.set_data_io("data", data_io_class, data_io_kwargs)
+    is_column = isinstance(container, Data)
+    data = container.data if is_column else container.fields.get("data")
+    if buffer_bytes is not None and hasattr(data, "with_buffer") and not is_column:
+        container.fields["data"] = data = data.with_buffer(buffer_bytes)
+    data_io_class, data_io_kwargs = configuration.data_io(backend, getattr(data, "chunk_shape", None))
+    if is_column:
+        container.set_data_io(data_io_class, data_io_kwargs)
+    else:
+        container.set_data_io("data", data_io_class, data_io_kwargs)
+
+
+def is_wrapped(container: Any) -> bool:
+    """Whether a series' or column's data already sits in a DataIO (configured by an earlier call)."""
+    data = container.data if isinstance(container, Data) else container.fields.get("data")
+    return isinstance(data, DataIO)

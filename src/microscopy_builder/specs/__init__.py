@@ -13,6 +13,7 @@ from .devices import (
 )
 from .position import PositionSpec
 from .rig import ChannelSpec, IndicatorSpec, InjectionSpec, RigSpec
+from .segmentation import MASK_TYPES, TRACE_KINDS, SegmentationSpec, TraceSpec
 from .series import SeriesSpec
 from .space import (
     IlluminationSpec,
@@ -43,6 +44,10 @@ __all__ = [
     "PositionSpec",
     "RandomAccessScanSpec",
     "RigSpec",
+    "SegmentationSpec",
     "SeriesSpec",
+    "TraceSpec",
+    "MASK_TYPES",
+    "TRACE_KINDS",
     "safe_name",
 ]

@@ -39,11 +39,19 @@ def _array_equal(a: Any, b: Any) -> bool:
     return bool(np.array_equal(np.asarray(a), np.asarray(b)))
 
 
+def frozen_array(value: Any) -> np.ndarray | None:
+    if value is None:
+        return None
+    array = np.array(value, dtype="float64", copy=True)  # a copy: later changes to the caller's array do not leak in
+    array.flags.writeable = False
+    return array
+
+
 def optional_array(**kwargs: Any) -> Any:
-    """An optional 1-D float array, compared by value."""
+    """An optional float array, copied and read-only, compared by value."""
     return attrs.field(
         default=None,
-        converter=lambda v: None if v is None else np.asarray(v, dtype="float64"),
+        converter=frozen_array,
         eq=attrs.cmp_using(eq=_array_equal),
         **kwargs,
     )
@@ -52,6 +60,17 @@ def optional_array(**kwargs: Any) -> Any:
 def identity_field(**kwargs: Any) -> Any:
     """A field compared by identity (lazy data sources such as extractors)."""
     return attrs.field(eq=attrs.cmp_using(eq=operator.is_), **kwargs)
+
+
+def check_name(problems: list[str], where: str, name: Any) -> None:
+    """NWB object names must be non-empty text without ``/`` or ``:``."""
+    if not isinstance(name, str) or not name.strip():
+        problems.append(f"{where}.name: must be a non-empty string, got {name!r}")
+    elif "/" in name or ":" in name:
+        problems.append(
+            f"{where}.name: {name!r} contains '/' or ':', which NWB names may not; choose another name "
+            f"(model numbers such as 'FF03-525/50' belong in model=...)"
+        )
 
 
 def check_positive(problems: list[str], where: str, **values: float | tuple[float, ...] | None) -> None:

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from ._fields import check_non_negative, check_positive, optional_float, optional_floats, optional_str
+from ._fields import check_name, check_non_negative, check_positive, optional_float, optional_floats, optional_str
 
 
 def _key_default(self: Any) -> str:
@@ -76,8 +76,7 @@ class DeviceSpec:
     def problems(self, where: str) -> list[str]:
         """Everything wrong with this description; empty when it is usable."""
         problems: list[str] = []
-        if not self.name or not isinstance(self.name, str):
-            problems.append(f"{where}.name: must be a non-empty string")
+        check_name(problems, where, self.name)
         return problems
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import attrs
 
-from ._fields import check_positive, optional_float, optional_str
+from ._fields import check_name, check_positive, optional_float, optional_str
 from .devices import (
     DeviceSpec,
     DichroicMirrorSpec,
@@ -70,6 +70,7 @@ class ChannelSpec:
 
     def problems(self, where: str) -> list[str]:
         problems: list[str] = []
+        check_name(problems, where, self.name)
         for name in ("excitation_wavelength_nm", "emission_wavelength_nm"):
             if getattr(self, name) is None:
                 problems.append(f"{where}.{name}: required; give the wavelength in nanometres")

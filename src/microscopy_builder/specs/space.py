@@ -10,6 +10,15 @@ from ._fields import check_positive, optional_float, optional_str
 from .position import PositionSpec
 
 
+def _numbers(values, kind):
+    """A tuple of numbers; anything else (a lone number, text) raises ``TypeError``."""
+    if values is None:
+        return None
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"expected a sequence of numbers, got {values!r}")
+    return tuple(kind(v) for v in values)
+
+
 @attrs.frozen(kw_only=True)
 class IlluminationSpec:
     """How the space was illuminated; subclasses name the pattern."""
@@ -90,12 +99,8 @@ class ImagingSpaceSpec:
     name: str
     key: str = attrs.field(default=attrs.Factory(lambda self: self.name, takes_self=True))
     geometry: str = "planar"
-    pixel_size_um: tuple[float, ...] | None = attrs.field(
-        default=None, converter=lambda v: None if v is None else tuple(float(x) for x in v)
-    )
-    dimensions: tuple[int, ...] | None = attrs.field(
-        default=None, converter=lambda v: None if v is None else tuple(int(x) for x in v)
-    )
+    pixel_size_um: tuple[float, ...] | None = attrs.field(default=None, converter=lambda v: _numbers(v, float))
+    dimensions: tuple[int, ...] | None = attrs.field(default=None, converter=lambda v: _numbers(v, int))
     anatomical_target: str | None = optional_str()
     description: str | None = optional_str()
     fov_center: PositionSpec | None = None

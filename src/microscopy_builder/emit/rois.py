@@ -1,0 +1,264 @@
+"""ROI tables, masks, traces and summary images of a segmentation, shared by both emitters.
+
+Both formats store ROIs as a DynamicTable with the same column names (``image_mask`` or
+``pixel_mask`` + ``pixel_mask_index``, ``Accepted``, ``Rejected``, ``ROICentroids``, ``roi_name``),
+so the columns are built here once; the emitters only choose the table class, its parent, and the
+axis order of image masks.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+from hdmf.common import ElementIdentifiers, VectorData, VectorIndex
+from hdmf.data_utils import GenericDataChunkIterator
+
+from ..specs import TRACE_KINDS, SegmentationSpec
+
+PIXEL_MASK_DTYPE = np.dtype([("x", "<u4"), ("y", "<u4"), ("weight", "<f4")])
+MASK_CHUNK_BYTES = 4 * 1024**2
+TRACE_CHUNK_BYTES = 4 * 1024**2
+TRACE_BUFFER_BYTES = 32 * 1024**2
+
+TRACE_DESCRIPTIONS = {
+    "raw": "Raw fluorescence of each ROI.",
+    "dff": "Relative fluorescence change (dF/F) of each ROI.",
+    "neuropil": "Neuropil fluorescence around each ROI.",
+    "deconvolved": "Deconvolved activity (estimated spiking) of each ROI.",
+    "denoised": "Denoised fluorescence of each ROI.",
+    "baseline": "Baseline fluorescence of each ROI.",
+    "background": "Fluorescence of each background component.",
+}
+
+# Property names roiextractors' extractors use for acceptance, most specific first.
+_ACCEPTED_KEYS = ("is_accepted", "accepted", "iscell")
+_REJECTED_KEYS = ("is_rejected", "rejected")
+
+
+@attrs.frozen
+class RoiSet:
+    """The ROIs of one table: their extractor ids and the columns that describe them."""
+
+    roi_ids: list
+    is_background: bool = False
+
+    @property
+    def integer_ids(self) -> np.ndarray:
+        """NWB ``id`` values: the extractor's ids when they are integers, else 0..n-1."""
+        if all(isinstance(i, (int, np.integer)) for i in self.roi_ids):
+            return np.asarray(self.roi_ids, dtype="int64")
+        return np.arange(len(self.roi_ids), dtype="int64")
+
+    @property
+    def names(self) -> list[str] | None:
+        """String ids (e.g. ``"roi_00"``), kept in a ``roi_name`` column; ``None`` for integer ids."""
+        if all(isinstance(i, (int, np.integer)) for i in self.roi_ids):
+            return None
+        return [str(i) for i in self.roi_ids]
+
+
+def cell_rois(segmentation: SegmentationSpec) -> RoiSet:
+    return RoiSet(list(segmentation.source.get_roi_ids()))
+
+
+def background_rois(segmentation: SegmentationSpec) -> RoiSet | None:
+    """Background components, when asked for and present."""
+    if not segmentation.include_background:
+        return None
+    ids = list(segmentation.source.get_background_ids())
+    return RoiSet(ids, is_background=True) if ids else None
+
+
+def mask_type(segmentation: SegmentationSpec, default: str) -> str:
+    return segmentation.masks or default
+
+
+def native_mask_type(source: Any) -> str:
+    """"pixel" when the extractor holds sparse masks, else "image"."""
+    masks = getattr(source, "_roi_masks", None)
+    return "pixel" if masks is not None and getattr(masks, "mask_tpe", "") == "nwb-pixel_mask" else "image"
+
+
+def roi_columns(
+    segmentation: SegmentationSpec, rois: RoiSet, *, masks: str, swap_xy: bool
+) -> tuple[ElementIdentifiers, list[VectorData]]:
+    """The ``id`` and the columns of a ROI table."""
+    source = segmentation.source
+    columns: list[VectorData] = []
+    if masks == "image":
+        data = ImageMaskIterator(source, rois, swap_xy=swap_xy)
+        order = "(ROI, x, y): the frame transposed" if swap_xy else "(ROI, y, x), like the frames"
+        columns.append(VectorData(name="image_mask", description=f"Image masks of the ROIs, {order}.", data=data))
+    else:
+        pixel_data, ends = pixel_masks(source, rois)
+        pixel_column = VectorData(name="pixel_mask", description="Pixel masks of the ROIs: (x, y, weight) rows.", data=pixel_data)
+        columns += [pixel_column, VectorIndex(name="pixel_mask_index", data=ends, target=pixel_column)]
+    if rois.names is not None:
+        columns.append(VectorData(name="roi_name", description="ROI ids as the segmentation named them.", data=rois.names))
+    if segmentation.include_acceptance and not rois.is_background:
+        accepted, rejected = acceptance(source, rois.roi_ids)
+        if accepted is not None:
+            columns.append(VectorData(name="Accepted", description="1 if the ROI was accepted as a cell, else 0.", data=accepted))
+            columns.append(VectorData(name="Rejected", description="1 if the ROI was rejected, else 0.", data=rejected))
+    if segmentation.include_centroids and not rois.is_background:
+        columns.append(
+            VectorData(
+                name="ROICentroids",
+                description="Centre of each ROI in pixels, (x, y) = (column, row).",
+                data=centroids_xy(source, rois.roi_ids),
+            )
+        )
+    return ElementIdentifiers(name="id", data=rois.integer_ids), columns
+
+
+def acceptance(source: Any, roi_ids: list) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Accepted / rejected flags (uint8) from the extractor's properties; ``(None, None)`` if it has none."""
+    keys = set(source.get_property_keys()) if hasattr(source, "get_property_keys") else set()
+    accepted_key = next((k for k in _ACCEPTED_KEYS if k in keys), None)
+    rejected_key = next((k for k in _REJECTED_KEYS if k in keys), None)
+    if accepted_key is None and rejected_key is None:
+        return None, None
+    accepted = None if accepted_key is None else np.asarray(source.get_property(accepted_key, roi_ids)).astype(bool)
+    rejected = None if rejected_key is None else np.asarray(source.get_property(rejected_key, roi_ids)).astype(bool)
+    accepted = ~rejected if accepted is None else accepted
+    rejected = ~accepted if rejected is None else rejected
+    return accepted.astype("uint8"), rejected.astype("uint8")
+
+
+def centroids_xy(source: Any, roi_ids: list) -> np.ndarray:
+    """ROI centres as (x, y): the extractor's ``roi_centroids`` (rows, columns) or the mask-weighted mean."""
+    keys = set(source.get_property_keys()) if hasattr(source, "get_property_keys") else set()
+    if "roi_centroids" in keys:
+        rows_columns = np.asarray(source.get_property("roi_centroids", roi_ids), dtype="float64")
+        return rows_columns[:, ::-1].copy()
+    centres = np.zeros((len(roi_ids), 2))
+    for index, mask in enumerate(source.get_roi_pixel_masks(roi_ids=roi_ids)):
+        mask = np.asarray(mask, dtype="float64")
+        weights = np.abs(mask[:, 2]) if len(mask) else np.ones(0)
+        if weights.sum() > 0:
+            centres[index] = (np.average(mask[:, 1], weights=weights), np.average(mask[:, 0], weights=weights))
+    return centres
+
+
+def pixel_masks(source: Any, rois: RoiSet) -> tuple[np.ndarray, np.ndarray]:
+    """All pixel masks concatenated as (x, y, weight) rows, and the end index of each ROI."""
+    getter = source.get_background_pixel_masks if rois.is_background else source.get_roi_pixel_masks
+    masks = getter(rois.roi_ids) if rois.roi_ids else []
+    ends = np.cumsum([len(m) for m in masks], dtype="int64")
+    data = np.zeros(int(ends[-1]) if len(ends) else 0, dtype=PIXEL_MASK_DTYPE)
+    start = 0
+    for mask, end in zip(masks, ends):
+        mask = np.asarray(mask)
+        data["y"][start:end] = mask[:, 0]  # roiextractors rows are (y, x, weight)
+        data["x"][start:end] = mask[:, 1]
+        data["weight"][start:end] = mask[:, 2]
+        start = end
+    return data, ends
+
+
+class ImageMaskIterator(GenericDataChunkIterator):
+    """Dense image masks built a few ROIs at a time: never a (rows x columns x all ROIs) array."""
+
+    def __init__(self, source: Any, rois: RoiSet, *, swap_xy: bool):
+        self._source = source
+        self._rois = rois
+        self._swap_xy = swap_xy
+        rows, columns = (int(n) for n in source.get_frame_shape())
+        self._frame = (columns, rows) if swap_xy else (rows, columns)
+        first = self._read(rois.roi_ids[:1]) if rois.roi_ids else np.zeros((0, *self._frame))
+        self._dtype = first.dtype if first.size else np.dtype("float32")
+        per_roi = max(1, math.prod(self._frame) * self._dtype.itemsize)
+        rois_per_chunk = max(1, min(len(rois.roi_ids) or 1, MASK_CHUNK_BYTES // per_roi))
+        super().__init__(
+            chunk_shape=(rois_per_chunk, *self._frame),
+            buffer_shape=(min(len(rois.roi_ids) or 1, rois_per_chunk * 4), *self._frame),
+        )
+
+    def _read(self, roi_ids: Sequence) -> np.ndarray:
+        getter = self._source.get_background_image_masks if self._rois.is_background else self._source.get_roi_image_masks
+        masks = np.asarray(getter(list(roi_ids)))  # (rows, columns, n)
+        return masks.transpose(2, 1, 0) if self._swap_xy else masks.transpose(2, 0, 1)
+
+    def _get_data(self, selection: tuple[slice, ...]) -> np.ndarray:
+        masks = self._read(self._rois.roi_ids[selection[0]])
+        return np.ascontiguousarray(masks[(slice(None), *selection[1:])])
+
+    def _get_dtype(self) -> np.dtype:
+        return self._dtype
+
+    def _get_maxshape(self) -> tuple[int, ...]:
+        return (len(self._rois.roi_ids), *self._frame)
+
+    def __len__(self) -> int:  # table columns are checked for length before writing
+        return len(self._rois.roi_ids)
+
+
+class TraceIterator(GenericDataChunkIterator):
+    """(frames, ROIs) traces read a block of frames at a time from the extractor's trace array."""
+
+    def __init__(self, data: Any):
+        self._data = data
+        frames, rois = (int(n) for n in data.shape)
+        self._shape = (frames, rois)
+        self._dtype = np.dtype(data.dtype)
+        row_bytes = max(1, rois * self._dtype.itemsize)
+        chunk_frames = max(1, min(frames, TRACE_CHUNK_BYTES // row_bytes))
+        buffer_frames = max(chunk_frames, TRACE_BUFFER_BYTES // row_bytes // chunk_frames * chunk_frames)
+        super().__init__(chunk_shape=(chunk_frames, rois), buffer_shape=(min(frames, buffer_frames), rois))
+
+    def _get_data(self, selection: tuple[slice, ...]) -> np.ndarray:
+        return np.ascontiguousarray(np.asarray(self._data[selection[0]])[:, selection[1]])
+
+    def _get_dtype(self) -> np.dtype:
+        return self._dtype
+
+    def _get_maxshape(self) -> tuple[int, ...]:
+        return self._shape
+
+
+def written_traces(segmentation: SegmentationSpec, background: RoiSet | None) -> list[tuple[str, Any]]:
+    """(kind, data) of every trace to write: selected, present, not all zero; background only with its masks."""
+    available = segmentation.source.get_traces_dict()
+    selected = segmentation.traces or TRACE_KINDS
+    chosen = []
+    for kind in TRACE_KINDS:
+        data = available.get(kind)
+        if kind not in selected or data is None or (kind == "background" and background is None):
+            continue
+        if 0 in data.shape or all_zero(data):
+            continue
+        chosen.append((kind, data))
+    return chosen
+
+
+def all_zero(data: Any, block_bytes: int = TRACE_BUFFER_BYTES) -> bool:
+    """Whether a trace array is all zeros, read a block at a time (stops at the first non-zero block)."""
+    frames, rois = data.shape
+    step = max(1, block_bytes // max(1, rois * np.dtype(data.dtype).itemsize))
+    return not any(np.any(np.asarray(data[start : start + step])) for start in range(0, frames, step))
+
+
+def summary_images(segmentation: SegmentationSpec) -> list[tuple[str, str, np.ndarray]]:
+    """(extractor name, written name, (rows, columns) image) of every selected image."""
+    images = segmentation.source.get_images_dict()
+    selected = segmentation.images if segmentation.images is not None else tuple(images)
+    return [
+        (name, segmentation.image_name(name), np.asarray(images[name]))
+        for name in selected
+        if images.get(name) is not None
+    ]
+
+
+def image_description(name: str) -> str:
+    known = {
+        "mean": "Mean of the motion-corrected frames.",
+        "correlation": "Correlation of each pixel with its neighbours over time.",
+        "max": "Maximum projection over time.",
+        "median": "Median over time.",
+        "std": "Standard deviation over time.",
+    }
+    return known.get(name.lower(), f"Summary image {name!r} from the segmentation.")

@@ -1,0 +1,146 @@
+"""Frozen description of a segmentation: ROIs, their masks, traces and summary images."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import numpy as np
+
+from ._fields import identity_field, optional_str
+from .rig import RigSpec
+from .series import SeriesSpec
+from .space import ImagingSpaceSpec
+
+MASK_TYPES = ("image", "pixel", "voxel")
+# roiextractors' trace names, in the order files list them.
+TRACE_KINDS = ("raw", "dff", "neuropil", "deconvolved", "denoised", "baseline", "background")
+
+
+@attrs.frozen(kw_only=True)
+class TraceSpec:
+    """How one trace type is written: its object name, unit and description (``None``: the default)."""
+
+    kind: str
+    name: str | None = optional_str()
+    unit: str | None = optional_str()
+    description: str | None = optional_str()
+
+
+@attrs.frozen(kw_only=True)
+class SegmentationSpec:
+    """A roiextractors ``SegmentationExtractor`` on an imaging space.
+
+    ``traces`` / ``images`` are the selected trace kinds / summary-image names (``None``: all the
+    extractor has); ``trace_overrides`` and ``image_names`` rename or re-describe them. ``series``
+    is the imaging series the segmentation was computed from; ``rig`` and ``channel`` say which
+    light path it belongs to when there is no series (the legacy ImagingPlane needs them).
+    """
+
+    name: str
+    key: str = attrs.field(default=attrs.Factory(lambda self: self.name, takes_self=True))
+    source: Any = identity_field(default=None)
+    space: ImagingSpaceSpec | None = None
+    series: SeriesSpec | None = None
+    rig: RigSpec | None = None
+    channel: str | None = None
+    masks: str | None = optional_str()
+    description: str | None = optional_str()
+    traces: tuple[str, ...] | None = None
+    trace_overrides: tuple[TraceSpec, ...] = ()
+    include_background: bool = False
+    include_centroids: bool = True
+    include_acceptance: bool = True
+    images: tuple[str, ...] | None = None
+    image_names: tuple[tuple[str, str], ...] = ()
+
+    def trace_spec(self, kind: str) -> TraceSpec:
+        return next((t for t in self.trace_overrides if t.kind == kind), TraceSpec(kind=kind))
+
+    def image_name(self, image: str) -> str:
+        return dict(self.image_names).get(image, image)
+
+    def problems(self, where: str | None = None) -> list[str]:
+        where = where or f"segmentation {self.name!r}"
+        problems: list[str] = []
+        if self.source is None:
+            problems.append(f"{where}.source: no data; call .from_extractor(segmentation_extractor)")
+        if self.space is None:
+            problems.append(f"{where}.space: required; call .space(imaging_space) (or .series(series) to use its space)")
+        if self.masks is not None and self.masks not in MASK_TYPES:
+            problems.append(f"{where}.masks: must be one of {MASK_TYPES}, got {self.masks!r}")
+        if self.masks == "voxel":
+            problems.append(f"{where}.masks: voxel masks need a volumetric space, which is not supported yet; use 'image' or 'pixel'")
+        for kind in (*(self.traces or ()), *(t.kind for t in self.trace_overrides)):
+            if kind not in TRACE_KINDS:
+                problems.append(f"{where}.traces: unknown trace type {kind!r}; known types are {', '.join(TRACE_KINDS)}")
+        if self.series is not None and self.space is not None and self.series.space is not None:
+            if self.series.space.key != self.space.key:
+                problems.append(
+                    f"{where}.space: space {self.space.name!r} differs from the space {self.series.space.name!r} "
+                    f"of series {self.series.name!r}; a segmentation lies on the space of its series"
+                )
+        if self.channel is not None and self.rig is not None and self.rig.channel(self.channel) is None:
+            problems.append(f"{where}.channel: rig {self.rig.name!r} has no channel {self.channel!r}")
+        if self.source is not None:
+            problems += self._source_problems(where)
+        return problems
+
+    def _source_problems(self, where: str) -> list[str]:
+        source = self.source
+        if not all(hasattr(source, m) for m in ("get_roi_ids", "get_traces_dict", "get_frame_shape")):
+            return [f"{where}.source: {type(source).__name__} is not a roiextractors SegmentationExtractor"]
+        problems: list[str] = []
+        rows, columns = (int(n) for n in source.get_frame_shape())
+        if self.space is not None and self.space.dimensions is not None and tuple(self.space.dimensions) != (columns, rows):
+            problems.append(
+                f"{where}.source: masks are {columns} wide and {rows} high but space {self.space.name!r} has "
+                f"dimensions_in_pixels (x, y) = {tuple(self.space.dimensions)}"
+            )
+        series_source = None if self.series is None else self.series.source
+        if series_source is not None and hasattr(series_source, "get_frame_shape"):
+            series_rows, series_columns = (int(n) for n in series_source.get_frame_shape())
+            if (series_rows, series_columns) != (rows, columns):
+                problems.append(
+                    f"{where}.source: masks are {rows} x {columns} (rows x columns) but the frames of series "
+                    f"{self.series.name!r} are {series_rows} x {series_columns}"
+                )
+        num_rois = len(source.get_roi_ids())
+        available = {k: v for k, v in source.get_traces_dict().items() if v is not None}
+        for kind in self.traces or ():
+            if kind in TRACE_KINDS and kind not in available:
+                problems.append(
+                    f"{where}.traces: the extractor has no {kind!r} traces (it has: {', '.join(available) or 'none'})"
+                )
+        lengths = set()
+        for kind, data in available.items():
+            shape = getattr(data, "shape", None)
+            if shape is None or len(shape) != 2:
+                problems.append(f"{where}.source: {kind!r} traces must be 2-D (frames, ROIs), got shape {shape}")
+                continue
+            expected_rois = len(source.get_background_ids()) if kind == "background" else num_rois
+            if shape[1] != expected_rois:
+                problems.append(
+                    f"{where}.source: {kind!r} traces have {shape[1]} columns but the segmentation has "
+                    f"{expected_rois} {'background components' if kind == 'background' else 'ROIs'}"
+                )
+            lengths.add(int(shape[0]))
+        if len(lengths) > 1:
+            problems.append(f"{where}.source: trace types disagree on the number of frames: {sorted(lengths)}")
+        if lengths and series_source is not None and hasattr(series_source, "get_num_samples"):
+            frames = int(series_source.get_num_samples())
+            if frames not in lengths:
+                problems.append(
+                    f"{where}.source: traces have {lengths.pop()} frames but series {self.series.name!r} has {frames}"
+                )
+        images = source.get_images_dict()
+        for name in self.images or ():
+            if images.get(name) is None:
+                problems.append(f"{where}.summary_images: the extractor has no {name!r} image (it has: {', '.join(images) or 'none'})")
+        for name, image in images.items():
+            if image is not None and tuple(np.shape(image)) != (rows, columns):
+                problems.append(
+                    f"{where}.source: summary image {name!r} has shape {tuple(np.shape(image))}, not the masks' "
+                    f"{(rows, columns)}"
+                )
+        return problems
