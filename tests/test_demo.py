@@ -35,6 +35,10 @@ def test_demo_writes_both_formats(demo_files):
         assert metadata.viral_vector_injections["GCaMP6s injection"].volume_in_uL == 0.2
         assert type(ndx_file.devices["Laser"]).__name__ == "PulsedExcitationSource"
         assert type(ndx_file.devices["ExcitationFilter"].model).__name__ == "EdgeOpticalFilterModel"
+        segmentation = ndx_file.processing["ophys"]["SegmentationContainer"].segmentations["PlaneSegmentation"]
+        assert len(segmentation) == 25
+        assert segmentation.planar_imaging_space.object_id == ndx_file.acquisition["TwoPhotonSeries"].planar_imaging_space.object_id
+        assert len(legacy_file.processing["ophys"]["ImageSegmentation"]["PlaneSegmentation"]) == 25
 
 
 def test_demo_is_fully_described_no_placeholders():
@@ -53,6 +57,17 @@ def test_nwbinspector_finds_nothing_serious(demo_files, index):
 @pytest.mark.parametrize("index", [0, 1])
 def test_pynwb_validator_accepts_the_demo(demo_files, index):
     assert list(pynwb.validate(path=str(demo_files[index]))) == []
+
+
+def test_roiextractors_reads_the_legacy_demo_segmentation(demo_files):
+    from roiextractors import NwbSegmentationExtractor
+
+    reader = NwbSegmentationExtractor(demo_files[1])
+    source = demo_session("legacy")._registry.of_kind("segmentation")[0].source
+    assert reader.get_num_rois() == 25 and reader.get_image_shape() == (128, 128)
+    assert {k for k, v in reader.get_traces_dict().items() if v is not None} == {"raw", "dff", "neuropil", "deconvolved"}
+    assert (reader.get_property("rejected", reader.get_roi_ids()).nonzero()[0] == [3, 17]).all()
+    assert (reader.get_traces(name="dff") == source.get_traces(name="dff")).all()
 
 
 def test_roiextractors_reads_the_legacy_demo(demo_files):
@@ -101,6 +116,8 @@ def test_cli_demo_prints_what_it_wrote(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "demo_ndx-microscopy.nwb" in out and "demo_legacy.nwb" in out
     assert "(300, 128, 128) uint16 at 30 Hz" in out
+    assert "processing/ophys/SegmentationContainer: SegmentationContainer" in out
+    assert "processing/ophys/ImageSegmentation: ImageSegmentation" in out
     assert (tmp_path / "out" / "demo_legacy.nwb").is_file()
 
 

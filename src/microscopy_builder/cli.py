@@ -24,6 +24,9 @@ def _demo(args: argparse.Namespace) -> int:
                 f"{tuple(series.data.shape)} {series.data.dtype} at {series.rate:g} Hz, "
                 f"{len(nwbfile.devices)} devices"
             )
+            ophys = nwbfile.processing.get("ophys")
+            for name, interface in ({} if ophys is None else ophys.data_interfaces).items():
+                print(f"    processing/ophys/{name}: {type(interface).__name__}")
         finally:
             nwbfile.read_io.close()
     return 0

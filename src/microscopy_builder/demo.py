@@ -6,9 +6,9 @@ import datetime as dt
 from pathlib import Path
 
 from pynwb.file import Subject
-from roiextractors.testing import generate_dummy_imaging_extractor
+from roiextractors.testing import generate_dummy_imaging_extractor, generate_dummy_segmentation_extractor
 
-from .builders import ImagingSpaceBuilder, RigBuilder, SeriesBuilder
+from .builders import ImagingSpaceBuilder, RigBuilder, SegmentationBuilder, SeriesBuilder
 from .emit import FORMATS
 from .session import Session
 from .specs import IndicatorSpec, InjectionSpec, PositionSpec
@@ -70,9 +70,14 @@ def demo_space() -> ImagingSpaceBuilder:
 
 
 def demo_session(format: str, *, num_frames: int = 300, rows: int = 128, columns: int = 128) -> Session:
-    """A fully described session on synthetic Poisson-noise frames (roiextractors' mock extractor)."""
+    """A fully described session on synthetic data: Poisson-noise frames and a random segmentation
+    of them (roiextractors' generators), with every trace type those have."""
     imaging = generate_dummy_imaging_extractor(
         num_rows=rows, num_columns=columns, num_samples=num_frames, sampling_frequency=30.0, seed=7
+    )
+    rois = generate_dummy_segmentation_extractor(
+        num_rois=25, num_rows=rows, num_columns=columns, num_samples=num_frames, sampling_frequency=30.0,
+        rejected_list=["roi_03", "roi_17"], seed=7,
     )
     series = (
         SeriesBuilder("TwoPhotonSeries")
@@ -102,7 +107,13 @@ def demo_session(format: str, *, num_frames: int = 300, rows: int = 128, columns
             strain="C57BL/6J",
         ),
     )
-    return session.add(series)
+    segmentation = (
+        SegmentationBuilder("PlaneSegmentation")
+        .from_extractor(rois)
+        .series(series)
+        .description("Synthetic ROIs standing in for a Suite2p segmentation of the movie.")
+    )
+    return session.add(series).add(segmentation)
 
 
 def write_demo(outdir: Path, *, overwrite: bool = True) -> list[Path]:
