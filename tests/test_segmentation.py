@@ -334,3 +334,21 @@ def test_image_masks_are_built_a_few_rois_at_a_time(tmp_path, series, monkeypatc
     assert max(largest) <= 8  # a buffer of four two-ROI chunks, never all 20 ROIs
     reader = NwbSegmentationExtractor(path)
     np.testing.assert_allclose(reader.get_roi_image_masks(), original())
+
+
+@pytest.mark.parametrize("format", ["ndx-microscopy", "legacy"])
+def test_traces_take_the_movies_times_when_the_segmentation_has_none(tmp_path, rig, space, format):
+    movie = make_imaging(rows=ROWS, columns=COLUMNS, frames=FRAMES, native_timestamps="unevenly_spaced")
+    series = mb.SeriesBuilder("TwoPhotonSeries").from_extractor(movie).rig(rig).space(space)
+    path = _write(tmp_path, format, series, mb.SegmentationBuilder("PlaneSegmentation").from_extractor(dummy_segmentation()).series(series))
+    with read(path) as nwbfile:
+        ophys = nwbfile.processing["ophys"]
+        trace = ophys["Fluorescence"]["RoiResponseSeries"] if format == "legacy" else ophys["PlaneSegmentationResponseSeries"]["Fluorescence"]
+        np.testing.assert_array_equal(trace.timestamps[:], movie.get_native_timestamps())
+
+
+def test_a_segmentation_must_share_the_pixel_grid_of_its_space(rig, space, series):
+    session = new_session().add(series)
+    other = dummy_segmentation(num_rows=ROWS + 3)
+    with pytest.raises(mb.ValidationError, match="one space has one pixel grid"):
+        session.add(mb.SegmentationBuilder("P").from_extractor(other).space(space).rig(rig))

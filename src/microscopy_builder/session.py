@@ -112,7 +112,7 @@ class Session:
             raise ValidationError(problems)
         entries = registrations(spec)
         self._check_names(entries)
-        if isinstance(spec, SeriesSpec):
+        if isinstance(spec, (SeriesSpec, SegmentationSpec)):
             self._check_space_shape(spec)
         self._registry.register(entries)
         return self
@@ -148,18 +148,22 @@ class Session:
                     f"rename the {kind}",
                 )
 
-    def _check_space_shape(self, series: SeriesSpec) -> None:
-        if series.space.dimensions is not None:
+    def _check_space_shape(self, spec: SeriesSpec | SegmentationSpec) -> None:
+        """Everything on one space shares its pixel grid (checked when the space leaves it to the data)."""
+        if spec.space.dimensions is not None:
             return
-        shape = tuple(series.source.get_frame_shape())
-        for other in self._registry.of_kind("series"):
-            if other.space.key == series.space.key and other.key != series.key:
-                other_shape = tuple(other.source.get_frame_shape())
+        shape = tuple(int(n) for n in spec.source.get_frame_shape())
+        kind = "series" if isinstance(spec, SeriesSpec) else "segmentation"
+        for other_kind in ("series", "segmentation"):
+            for other in self._registry.of_kind(other_kind):
+                if other.space.key != spec.space.key or (other_kind, other.key) == (kind, spec.key):
+                    continue
+                other_shape = tuple(int(n) for n in other.source.get_frame_shape())
                 if other_shape != shape:
                     raise ValidationError(
                         [
-                            f"series {series.name!r}.space: frames of {shape} (rows, columns) but series "
-                            f"{other.name!r} on the same space {series.space.name!r} has {other_shape}; "
+                            f"{kind} {spec.name!r}.space: data of {shape} (rows, columns) but {other_kind} "
+                            f"{other.name!r} on the same space {spec.space.name!r} has {other_shape}; "
                             f"one space has one pixel grid: use a separate space per field of view"
                         ]
                     )

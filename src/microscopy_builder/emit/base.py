@@ -26,7 +26,7 @@ from .rois import (
     summary_images,
     written_traces,
 )
-from .timing import Timing, resolve_timing, timing_of
+from .timing import Timing, native_timestamps, resolve_timing, timing_of
 
 OPHYS_MODULE = "ophys"
 
@@ -166,7 +166,7 @@ class Emitter(ABC):
             background_table = self._roi_table(
                 segmentation, f"Background{segmentation.name}", background, masks, []
             )
-        timing = timing_of(segmentation.source)
+        timing = self.segmentation_timing(segmentation)
         for kind, data in written_traces(segmentation, background):
             target = background_table if kind == "background" else table
             rois_region = target.create_region(
@@ -197,6 +197,21 @@ class Emitter(ABC):
         if rois.is_background:
             description = f"Background components of segmentation {segmentation.name}."
         return self._make_roi_table(segmentation, name, description, identifiers, columns, images)
+
+    @staticmethod
+    def segmentation_timing(segmentation: SegmentationSpec) -> Timing:
+        """The extractor's own times; without them, the source series' explicit times (its native
+        timestamps or the user's overrides) when the frame counts match: a Suite2p folder knows only
+        a rate, the movie it came from may know the real frame times."""
+        series, source = segmentation.series, segmentation.source
+        series_has_times = series is not None and (
+            series.timestamps is not None or series.rate is not None or native_timestamps(series.source) is not None
+        )
+        if native_timestamps(source) is None and series_has_times:
+            frames = next((d.shape[0] for d in source.get_traces_dict().values() if d is not None), None)
+            if frames == series.source.get_num_samples():
+                return resolve_timing(series)
+        return timing_of(source)
 
     @staticmethod
     def segmentation_frame_shape(segmentation: SegmentationSpec) -> tuple[int, int]:

@@ -29,7 +29,7 @@ from ..specs import DeviceModelSpec, DeviceSpec, ImagingSpaceSpec, RigSpec, Segm
 from .base import Emitter, model_text
 from .text import channel_text, space_text
 from .rois import image_description
-from .timing import Timing, resolve_timing, timing_of
+from .timing import Timing, resolve_timing
 
 MICROMETERS_TO_METERS = 1e-6
 
@@ -171,7 +171,7 @@ class LegacyEmitter(Emitter):
         series = segmentation.series
         if series is not None:
             return self.emit_plane(series.space, series.rig, series.channel, resolve_timing(series).regular_rate)
-        rate = timing_of(segmentation.source).regular_rate
+        rate = self.segmentation_timing(segmentation).regular_rate
         return self.emit_plane(segmentation.space, segmentation.rig, segmentation.channel, rate)
 
     def _ophys_container(self, container_class: type, name: str) -> Any:
