@@ -228,3 +228,30 @@ def test_data_is_streamed_in_bounded_reads(tmp_path, rig, space):
     assert 0 < CountingExtractor.largest_read <= 16 * 1024**2
     with read(path) as nwbfile:
         np.testing.assert_array_equal(nwbfile.acquisition["Movie"].data[590:600], imaging.get_series(590, 600))
+
+
+def test_space_location_reaches_both_formats(tmp_path, rig, imaging):
+    space = (
+        mb.ImagingSpaceBuilder("FOV")
+        .planar(pixel_size_um=(0.8, 0.9))
+        .anatomical_target("VISp2/3")
+        .fov_center(x_mm=-2.5, y_mm=-3.4, z_mm=-0.2, origin="bregma", orientation="RAS")
+        .origin((0.001, 0.002, -0.0002), unit="meters", reference_frame="bregma, RAS")
+        .plane_acquisition(plane_rate_hz=30.0, description="camera frames")
+    )
+    series = mb.SeriesBuilder("TwoPhotonSeries").from_extractor(imaging).rig(rig).space(space)
+    ndx_path = _write(tmp_path / "ndx", "ndx-microscopy", "hdf5", "nwb", series)
+    legacy_path = _write(tmp_path / "legacy", "legacy", "hdf5", "nwb", series)
+    with read(ndx_path) as nwbfile:
+        plane = nwbfile.acquisition["TwoPhotonSeries"].planar_imaging_space
+        center = plane.fov_center_coordinates
+        assert (center.x_in_mm, center.y_in_mm, center.z_in_mm, center.origin, center.orientation) == (-2.5, -3.4, -0.2, "bregma", "RAS")
+        assert center.anatomical_target == "VISp2/3"
+        assert type(plane.illumination_pattern).__name__ == "PlaneAcquisition"
+        assert plane.illumination_pattern.plane_rate_in_Hz == 30.0
+        assert "(0.001, 0.002, -0.0002) meters (bregma, RAS)" in plane.description  # origin has no ndx field
+    with read(legacy_path) as nwbfile:
+        plane = nwbfile.imaging_planes["FOV"]
+        np.testing.assert_allclose(plane.origin_coords[:], [0.001, 0.002, -0.0002])
+        assert plane.origin_coords_unit == "meters" and plane.reference_frame == "bregma, RAS"
+        assert "(-2.5, -3.4, -0.2) mm from bregma, RAS" in plane.description  # centre has no core field
