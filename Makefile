@@ -27,6 +27,7 @@ test: $(VENV)/.installed-test
 benchmark: $(VENV)/.installed-test
 	$(BIN)/python -m pip install --quiet -e ".[benchmark]"
 	$(BIN)/python benchmarks/bench_imaging.py
+	$(BIN)/python benchmarks/bench_segmentation.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) build src/*.egg-info
