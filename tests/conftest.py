@@ -80,5 +80,16 @@ def read(path: Path):
         io.close()
 
 
+def series_named(nwbfile, name: str):
+    """The imaging series called ``name`` wherever the format placed it (acquisition, processing or a
+    multi-plane / multi-channel container); layout itself is tested where it matters."""
+    found = [
+        obj for obj in nwbfile.objects.values()
+        if obj.name == name and hasattr(obj, "data") and type(obj).__name__.endswith(("MicroscopySeries", "PhotonSeries"))
+    ]
+    assert len(found) == 1, f"{len(found)} series named {name!r}"
+    return found[0]
+
+
 FORMATS = ("ndx-microscopy", "legacy")
 BACKENDS = (("hdf5", "nwb"), ("zarr", "nwb.zarr"))

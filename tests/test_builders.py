@@ -152,5 +152,5 @@ def test_names_with_slashes_are_refused():
 
 def test_space_dimensions_must_match_the_data(rig, imaging):
     space = mb.ImagingSpaceBuilder("S").planar(pixel_size_um=(1, 1), dimensions_in_pixels=(12, 17))
-    with pytest.raises(mb.ValidationError, match="17 wide and 12 high"):
+    with pytest.raises(mb.ValidationError, match=r"12 rows x 17 columns, i.e. \(x, y\) = \(17, 12\)"):
         mb.SeriesBuilder("Movie").from_extractor(imaging).rig(rig).space(space).build()

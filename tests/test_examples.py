@@ -154,10 +154,17 @@ def test_lab_example_writes_both_channels_in_both_formats(lab, tmp_path, capsys)
             assert nwbfile.lab == "Smith Lab"
             # Two series share one rig: its devices are written once.
             assert sorted(nwbfile.devices) == ["EmissionFilter", "Laser", "Objective", "PMT", "Ultima"]
-            assert sorted(nwbfile.acquisition) == ["TwoPhotonSeriesGreen", "TwoPhotonSeriesRed"]
+            if fmt == "ndx-microscopy":  # two channels of one space: one MultiChannelMicroscopyContainer
+                assert list(nwbfile.acquisition) == ["MultiChannel_V1_L23"]
+                container = nwbfile.acquisition["MultiChannel_V1_L23"]
+                assert sorted(container.microscopy_series) == ["TwoPhotonSeriesGreen", "TwoPhotonSeriesRed"]
+                in_file = container.microscopy_series
+            else:
+                assert sorted(nwbfile.acquisition) == ["TwoPhotonSeriesGreen", "TwoPhotonSeriesRed"]
+                in_file = nwbfile.acquisition
 
             for channel, indicator in indicators.items():
-                series = nwbfile.acquisition[f"TwoPhotonSeries{channel}"]
+                series = in_file[f"TwoPhotonSeries{channel}"]
                 assert series.data.shape == expected_shape(lab, fmt)
                 assert series.rate == lab.RATE_HZ
                 np.testing.assert_array_equal(series.data[:], expected_frames(lab, lab.SEEDS[channel], fmt))
@@ -176,7 +183,7 @@ def test_lab_example_writes_both_channels_in_both_formats(lab, tmp_path, capsys)
                     assert plane.optical_channel[0].emission_lambda == emission[channel]
 
             if fmt == "ndx-microscopy":
-                green, red = (nwbfile.acquisition[f"TwoPhotonSeries{c}"] for c in ("Green", "Red"))
+                green, red = (in_file[f"TwoPhotonSeries{c}"] for c in ("Green", "Red"))
                 assert green.microscopy_rig is red.microscopy_rig  # one MicroscopyRig for both
                 assert green.planar_imaging_space is red.planar_imaging_space
                 metadata = nwbfile.lab_meta_data["microscopy_experiment_metadata"]

@@ -287,7 +287,7 @@ def test_irregular_segmentation_times_are_written_as_timestamps(tmp_path, series
         (lambda s, space: mb.SegmentationBuilder("P").from_extractor(dummy_segmentation()).space(space).masks("blob"), "masks: must be one of"),
         (lambda s, space: mb.SegmentationBuilder("P").from_extractor(dummy_segmentation()).series(s).traces("spikes"), "unknown trace type 'spikes'"),
         (lambda s, space: mb.SegmentationBuilder("P").from_extractor(dummy_segmentation()).series(s).traces("denoised"), "no 'denoised' traces"),
-        (lambda s, space: mb.SegmentationBuilder("P").from_extractor(dummy_segmentation(num_rows=30)).series(s), "masks are 30 x 17"),
+        (lambda s, space: mb.SegmentationBuilder("P").from_extractor(dummy_segmentation(num_rows=30)).series(s), "masks are 30 rows x 17 columns"),
         (lambda s, space: mb.SegmentationBuilder("P").from_extractor(dummy_segmentation(num_samples=39)).series(s), "traces have 39 frames"),
         (lambda s, space: mb.SegmentationBuilder("P").from_extractor(dummy_segmentation()).series(s).summary_images("max"), "no 'max' image"),
     ],

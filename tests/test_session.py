@@ -11,7 +11,7 @@ from roiextractors import NumpyImagingExtractor
 
 import microscopy_builder as mb
 
-from .conftest import START, make_imaging, new_session, read
+from .conftest import START, make_imaging, new_session, read, series_named
 
 
 def _two_series(rig, space):
@@ -69,7 +69,7 @@ def test_one_indicator_object_for_two_channels(tmp_path, rig, space):
     with read(path) as nwbfile:
         indicators = nwbfile.lab_meta_data["microscopy_experiment_metadata"].indicators
         assert list(indicators) == ["GCaMP6s"]
-        ids = {nwbfile.acquisition[n].microscopy_channel.indicator.object_id for n in "AB"}
+        ids = {series_named(nwbfile, n).microscopy_channel.indicator.object_id for n in "AB"}
         assert ids == {indicators["GCaMP6s"].object_id}
 
 
@@ -181,7 +181,7 @@ def test_extractor_that_lies_about_its_shape_fails_before_writing(tmp_path, rig,
     # ...but given a 3-D array it declares (4, 6) frames and returns others: refused, nothing written
     liar = NumpyImagingExtractor(timeseries=movie, sampling_frequency=10.0)
     session = new_session().add(mb.SeriesBuilder("Bad").from_extractor(liar).rig(rig).space(space))
-    with pytest.raises(mb.SourceDataError, match=r"declared \(frames, rows, columns\) = \(1, 4, 6\)"):
+    with pytest.raises(mb.SourceDataError, match=r"declared \(frames, rows, columns\[, planes\]\) = \(1, 4, 6\)"):
         session.write(tmp_path / "bad.nwb")
     assert not (tmp_path / "bad.nwb").exists()
 

@@ -21,6 +21,7 @@ from .io.repack import stream_large_datasets
 from .io.namespaces import drop_extension_namespaces, namespaces_in_use
 from .registry import Registry, registrations
 from .specs import ImagingSpaceSpec, RigSpec, SegmentationSpec, SeriesSpec
+from .specs.shapes import describe_shape, imaging_shape, segmentation_shape
 
 ADDABLE = (SeriesSpec, SegmentationSpec, RigSpec, ImagingSpaceSpec)
 
@@ -112,6 +113,7 @@ class Session:
             raise ValidationError(problems)
         entries = registrations(spec)
         self._check_names(entries)
+        self._check_depths(entries)
         if isinstance(spec, (SeriesSpec, SegmentationSpec)):
             self._check_space_shape(spec)
         self._registry.register(entries)
@@ -148,23 +150,40 @@ class Session:
                     f"rename the {kind}",
                 )
 
+    def _check_depths(self, entries: list[tuple[str, str, Any]]) -> None:
+        """Two planes of one multi-plane recording may not claim one depth."""
+        for kind, key, space in entries:
+            if kind != "space" or space.base_key is None:
+                continue
+            for other in self._registry.of_kind("space"):
+                if other.base_key == space.base_key and other.depth_um == space.depth_um and other.key != key:
+                    raise ValidationError(
+                        [
+                            f"space {space.name!r}: planes {other.name!r} and {space.name!r} of space "
+                            f"{space.base_key!r} both claim depth {space.depth_um:g} um; one depth is one plane: "
+                            f"use the same plane for both, or correct the depth"
+                        ]
+                    )
+
     def _check_space_shape(self, spec: SeriesSpec | SegmentationSpec) -> None:
-        """Everything on one space shares its pixel grid (checked when the space leaves it to the data)."""
-        if spec.space.dimensions is not None:
-            return
-        shape = tuple(int(n) for n in spec.source.get_frame_shape())
+        """Everything on one space shares its grid (checked when the space leaves it to the data)."""
         kind = "series" if isinstance(spec, SeriesSpec) else "segmentation"
+        space = spec.space
+        if space.dimensions is not None:
+            return
+        shape = _data_shape(spec)
         for other_kind in ("series", "segmentation"):
             for other in self._registry.of_kind(other_kind):
-                if other.space.key != spec.space.key or (other_kind, other.key) == (kind, spec.key):
+                if other.space.key != space.key or (other_kind, other.key) == (kind, spec.key):
                     continue
-                other_shape = tuple(int(n) for n in other.source.get_frame_shape())
+                other_shape = _data_shape(other)
                 if other_shape != shape:
                     raise ValidationError(
                         [
-                            f"{kind} {spec.name!r}.space: data of {shape} (rows, columns) but {other_kind} "
-                            f"{other.name!r} on the same space {spec.space.name!r} has {other_shape}; "
-                            f"one space has one pixel grid: use a separate space per field of view"
+                            f"{kind} {spec.name!r}.space: data of {describe_shape(shape)} but {other_kind} "
+                            f"{other.name!r} on the same space {space.name!r} has {describe_shape(other_shape)}; "
+                            f"one space has one {'voxel' if space.is_volumetric else 'pixel'} grid: use a separate space per "
+                            f"field of view"
                         ]
                     )
 
@@ -266,6 +285,10 @@ class Session:
     def _finish(self, temporary: Path, backend: str) -> None:
         if self.format == "legacy":
             drop_extension_namespaces(temporary, backend, keep=namespaces_in_use(self._nwbfile))
+
+
+def _data_shape(spec: SeriesSpec | SegmentationSpec) -> tuple[int, ...]:
+    return imaging_shape(spec.source) if isinstance(spec, SeriesSpec) else segmentation_shape(spec.source)
 
 
 def _format_problems(format: str) -> list[str]:

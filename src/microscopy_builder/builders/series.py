@@ -36,6 +36,7 @@ class SeriesBuilder(Builder):
     _timestamps: Any = attrs.field(default=None, kw_only=True, alias="timestamps", eq=False)
     _rate: tuple[float, float | None] | None = attrs.field(default=None, kw_only=True, alias="rate")
     _legacy_type: str | None = attrs.field(default=None, kw_only=True, alias="legacy_type")
+    _grouping: tuple[bool, str | None, str | None] = attrs.field(default=(True, None, None), kw_only=True, alias="grouping")
 
     def from_extractor(self, imaging: Any) -> Self:
         """The data: any roiextractors ``ImagingExtractor``; it is read lazily, in chunks, at write time."""
@@ -88,6 +89,20 @@ class SeriesBuilder(Builder):
         """
         return self._with(legacy_type=series_type)
 
+    def grouped(self, *, planes: str | None = None, channels: str | None = None) -> Self:
+        """Name the containers the ndx-microscopy format groups this series into (grouping is on by default).
+
+        Series of one rig and channel on planes of one base space (``space.at_depth(...)``) form a
+        ``MultiPlaneMicroscopyContainer`` named ``planes``; series of different channels on the same
+        space(s) form a ``MultiChannelMicroscopyContainer`` named ``channels``. Series of one group
+        must agree on its name. The legacy format has no such containers and ignores this.
+        """
+        return self._with(grouping=(True, planes, channels))
+
+    def ungrouped(self) -> Self:
+        """Never put this series in a multi-plane or multi-channel container: it stands on its own."""
+        return self._with(grouping=(False, None, None))
+
     def _assemble(self, problems: list[str]) -> SeriesSpec:
         where = f"series {self.name!r}"
         rig = resolve(self._rig, f"{where}.rig", problems)
@@ -114,4 +129,7 @@ class SeriesBuilder(Builder):
             rate=rate,
             starting_time=starting_time,
             legacy_type=self._legacy_type,
+            grouped=self._grouping[0],
+            plane_group=self._grouping[1],
+            channel_group=self._grouping[2],
         )

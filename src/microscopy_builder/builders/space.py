@@ -39,6 +39,8 @@ class ImagingSpaceBuilder(Builder):
     _fov_center: PositionSpec | None = attrs.field(default=None, kw_only=True, alias="fov_center")
     _origin: OriginSpec | None = attrs.field(default=None, kw_only=True, alias="origin")
     _illumination: IlluminationSpec | None = attrs.field(default=None, kw_only=True, alias="illumination")
+    _base: tuple[str, str] | None = attrs.field(default=None, kw_only=True, alias="base")  # (key, name)
+    _depth_um: float | None = attrs.field(default=None, kw_only=True, alias="depth_um")
 
     def planar(self, *, pixel_size_um: Sequence[float], dimensions_in_pixels: Sequence[int] | None = None) -> Self:
         """A plane imaged on a pixel grid.
@@ -47,6 +49,31 @@ class ImagingSpaceBuilder(Builder):
         left out are taken from the series' data.
         """
         return self._with(geometry="planar", pixel_size_um=_tuple(pixel_size_um), dimensions=_tuple(dimensions_in_pixels))
+
+    def volumetric(self, *, voxel_size_um: Sequence[float], dimensions_in_voxels: Sequence[int] | None = None) -> Self:
+        """A volume imaged on a voxel grid (piezo or tunable-lens z-scans, light sheet).
+
+        ``voxel_size_um`` and ``dimensions_in_voxels`` are (x, y, z) = (width, height, depth);
+        dimensions left out are taken from the series' data.
+        """
+        return self._with(geometry="volumetric", pixel_size_um=_tuple(voxel_size_um), dimensions=_tuple(dimensions_in_voxels))
+
+    def at_depth(self, depth_um: float, *, name: str | None = None, key: str | None = None) -> Self:
+        """The plane of this planar space at ``depth_um`` micrometres, one plane of a multi-plane recording.
+
+        The plane keeps the pixel grid, target and illumination of this space; its name and key say
+        the depth (``"V1_L23_150um"``) unless given. Series of one rig and channel on planes of one
+        base space are one multi-plane recording (grouped in the ndx-microscopy format).
+        """
+        base_key, base_name = self._base or (self.key or self.name, self.name)
+        label = f"{float(depth_um):g}um" if isinstance(depth_um, (int, float)) else str(depth_um)
+        return attrs.evolve(
+            self,
+            name=name or f"{base_name}_{label}",
+            key=key or f"{base_key}_{label}",
+            base=(base_key, base_name),
+            depth_um=depth_um,
+        )
 
     def anatomical_target(self, target: str) -> Self:
         """The region imaged; for mice an Allen CCF acronym such as ``"VISp2/3"``."""
@@ -164,6 +191,9 @@ class ImagingSpaceBuilder(Builder):
             fov_center=self._fov_center,
             origin=self._origin,
             illumination=self._illumination,
+            base_key=None if self._base is None else self._base[0],
+            base_name=None if self._base is None else self._base[1],
+            depth_um=self._depth_um,
         )
 
 

@@ -14,7 +14,10 @@ from pynwb import NWBFile, ProcessingModule
 
 from ..io.chunking import ImagingDataIterator
 from ..specs import DeviceModelSpec, DeviceSpec, RigSpec, SegmentationSpec, SeriesSpec
+from ..errors import ValidationError
+from ..specs.shapes import imaging_shape, segmentation_shape
 from .fields import NDX_ATTRIBUTE, join_description
+from .grouping import Group, Layout
 from .placeholders import PlaceholderReport
 from .rois import (
     TRACE_DESCRIPTIONS,
@@ -42,7 +45,7 @@ class Emitter(ABC):
         Where placeholders for missing required fields are recorded.
     """
 
-    #: ``True`` when the format stores frames as (frames, x, y) rather than (frames, height, width).
+    #: ``True`` when the format stores frames as (frames, x, y[, z]) rather than (frames, [depth,] height, width).
     swap_xy: bool = False
 
     def __init__(self, nwbfile: NWBFile, report: PlaceholderReport):
@@ -50,6 +53,8 @@ class Emitter(ABC):
         self.report = report
         self._made: dict[tuple[str, str], Any] = {}
         self.series_objects: list[Any] = []
+        self._series_parents: dict[str, tuple[str, ...]] = {}
+        self.layout = Layout()
         #: other objects whose ``data`` streams from an iterator (traces, image masks), for compression
         self.streamed_datasets: list[Any] = []
 
@@ -60,6 +65,18 @@ class Emitter(ABC):
         """Emit every rig, series and segmentation not emitted yet."""
         for rig in rigs:
             self.emit_rig(rig)
+        self.layout = self.plan_layout(series)
+        for key, placed in self._series_parents.items():
+            planned = tuple(group.name for group in self.layout.parents(key))
+            if planned != placed:
+                raise ValidationError(
+                    [
+                        f"series {key!r}: it was placed {_where(placed)} when the file was first read, but with "
+                        f"the series added since it belongs {_where(planned)}; a placed object cannot move. Add "
+                        f"every series of a multi-plane or multi-channel recording before reading session.nwbfile, "
+                        f"or mark the series .ungrouped()"
+                    ]
+                )
         for item in series:
             self.emit_series(item)
         for item in segmentations:
@@ -123,16 +140,44 @@ class Emitter(ABC):
         return f"Microscopy rig {rig.name}: {'; '.join(parts)}" + (f"; channels {channels}." if channels else ".")
 
     # -- series ---------------------------------------------------------------------------------
+    def plan_layout(self, series: Sequence[SeriesSpec]) -> Layout:
+        """Which containers the series go in; by default none (every series stands alone)."""
+        return Layout()
+
     def _place_series(self, series: SeriesSpec) -> Any:
         rig = self.emit_rig(series.rig)
         data = ImagingDataIterator(series.source, swap_xy=self.swap_xy)
         obj = self._make_series(series, rig, data, resolve_timing(series))
-        if series.location == "processing":
+        groups = self.layout.parents(series.key)
+        self._place(obj, series.location, groups)
+        self._series_parents[series.key] = tuple(group.name for group in groups)
+        self.series_objects.append(obj)
+        return obj
+
+    def _place(self, obj: Any, location: str, groups: Sequence[Group]) -> None:
+        """Put a series (or a container) in ``location``, or inside the innermost of ``groups``."""
+        if groups:
+            self._add_to_group(self.emit_group(groups[-1], groups[:-1]), obj)
+        elif location == "processing":
             self.ophys_module().add(obj)
         else:
             self.nwbfile.add_acquisition(obj)
-        self.series_objects.append(obj)
-        return obj
+
+    def emit_group(self, group: Group, outer: Sequence[Group]) -> Any:
+        """The container of ``group``, made (and placed inside ``outer``) on first use."""
+
+        def make() -> Any:
+            container = self._make_group(group)
+            self._place(container, group.location, outer)
+            return container
+
+        return self._once(f"{group.kind} group", group.name, make)
+
+    def _make_group(self, group: Group) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} does not group series")
+
+    def _add_to_group(self, container: Any, obj: Any) -> None:
+        raise NotImplementedError(f"{type(self).__name__} does not group series")
 
     def ophys_module(self) -> ProcessingModule:
         if OPHYS_MODULE not in self.nwbfile.processing:
@@ -149,10 +194,9 @@ class Emitter(ABC):
         )
 
     @staticmethod
-    def frame_shape(series: SeriesSpec) -> tuple[int, int]:
-        """(width, height) = (x, y) of the series' frames."""
-        rows, columns = (int(n) for n in series.source.get_frame_shape())
-        return columns, rows
+    def frame_shape(series: SeriesSpec) -> tuple[int, ...]:
+        """(width, height[, depth]) = (x, y[, z]) of the series' frames or volumes."""
+        return series.space.data_dimensions(imaging_shape(series.source))
 
     # -- segmentations ------------------------------------------------------------------------------
     def _place_segmentation(self, segmentation: SegmentationSpec) -> Any:
@@ -214,9 +258,9 @@ class Emitter(ABC):
         return timing_of(source)
 
     @staticmethod
-    def segmentation_frame_shape(segmentation: SegmentationSpec) -> tuple[int, int]:
-        rows, columns = (int(n) for n in segmentation.source.get_frame_shape())
-        return columns, rows
+    def segmentation_frame_shape(segmentation: SegmentationSpec) -> tuple[int, ...]:
+        """(x, y[, z]) of the segmentation's masks."""
+        return segmentation.space.data_dimensions(segmentation_shape(segmentation.source))
 
     # -- what each format decides ---------------------------------------------------------------
     @abstractmethod
@@ -266,3 +310,7 @@ def model_text(model: DeviceModelSpec, facts: Sequence[tuple[str, Any]]) -> str:
 def device_text(device: DeviceSpec, facts: Sequence[tuple[str, Any]]) -> str:
     """A device's description: the user's words, else its role; then facts with no typed field."""
     return join_description(device.description or f"{device.label.capitalize()} {device.name}", extra=facts)
+
+
+def _where(groups: Sequence[str]) -> str:
+    return "on its own" if not groups else "in " + " / ".join(repr(g) for g in groups)

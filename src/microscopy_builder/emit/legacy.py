@@ -125,8 +125,7 @@ class LegacyEmitter(Emitter):
         return self._once("plane", plane_key(space, rig, channel_name), make)
 
     def _make_series(self, series: SeriesSpec, rig: Any, data: ImagingDataIterator, timing: Timing) -> Any:
-        width, height = self.frame_shape(series)
-        pixel_x, pixel_y = series.space.pixel_size_um
+        dimensions = self.frame_shape(series)  # (x, y[, z])
         source = series.rig.excitation_source
         detector = series.rig.photodetector
         illumination = series.space.illumination
@@ -139,7 +138,7 @@ class LegacyEmitter(Emitter):
             unit=series.unit,
             conversion=series.conversion,
             offset=series.offset,
-            dimension=[width, height],
+            dimension=list(dimensions),
             pmt_gain=None if detector is None else detector.gain,
             scan_line_rate=getattr(illumination, "line_rate_hz", None),
             **timing.series_kwargs(),
@@ -151,7 +150,7 @@ class LegacyEmitter(Emitter):
                 power=_scaled(None if source is None else source.power_w, 1e3),  # OnePhotonSeries: mW
                 intensity=_scaled(None if source is None else source.intensity_w_per_m2, 1e-3),  # mW/mm^2
             )
-        field_of_view = [width * pixel_x * MICROMETERS_TO_METERS, height * pixel_y * MICROMETERS_TO_METERS]
+        field_of_view = [n * size * MICROMETERS_TO_METERS for n, size in zip(dimensions, series.space.pixel_size_um)]
         return TwoPhotonSeries(**common, field_of_view=field_of_view)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import ndx_microscopy as ndx
@@ -22,6 +23,7 @@ from ..specs import (
 )
 from .base import Emitter, model_text, split_typed
 from .fields import join_description
+from .grouping import Group, Layout, plan_layout
 from .rois import image_description, native_mask_type
 from .text import channel_text, space_text
 from .timing import Timing
@@ -161,7 +163,10 @@ class MicroscopyEmitter(Emitter):
             target = space.anatomical_target or self.report.text(
                 f"imaging space {space.name!r}", "anatomical_target", "call .anatomical_target(...) on the space"
             )
-            return ndx.PlanarImagingSpace(
+            space_class, grid = ndx.PlanarImagingSpace, ("pixel_size_in_um", "dimensions_in_pixels")
+            if space.is_volumetric:
+                space_class, grid = ndx.VolumetricImagingSpace, ("voxel_size_in_um", "dimensions_in_voxels")
+            return space_class(
                 name=space.name,
                 description=space_text(space, origin_in_text=True),
                 anatomical_target=target,
@@ -169,8 +174,7 @@ class MicroscopyEmitter(Emitter):
                 fov_center_coordinates=None
                 if space.fov_center is None
                 else _stereotactic(space.fov_center, "fov_center_coordinates", target),
-                pixel_size_in_um=list(space.pixel_size_um),
-                dimensions_in_pixels=list(space.dimensions or frame_shape),
+                **dict(zip(grid, (list(space.pixel_size_um), list(space.dimensions or frame_shape)))),
             )
 
         return self._once("space", space.key, make)
@@ -210,7 +214,8 @@ class MicroscopyEmitter(Emitter):
         )
 
     def _make_series(self, series: SeriesSpec, rig: Any, data: ImagingDataIterator, timing: Timing) -> Any:
-        return ndx.PlanarMicroscopySeries(
+        series_class, space_field = _by_geometry(series.space, ndx.PlanarMicroscopySeries, ndx.VolumetricMicroscopySeries)
+        return series_class(
             name=series.name,
             description=self.series_description(series),
             data=data,
@@ -219,9 +224,26 @@ class MicroscopyEmitter(Emitter):
             offset=series.offset,
             microscopy_rig=rig,
             microscopy_channel=self.emit_channel(series.rig, series.channel_spec()),
-            planar_imaging_space=self.emit_space(series.space, self.frame_shape(series)),
+            **{space_field: self.emit_space(series.space, self.frame_shape(series))},
             **timing.series_kwargs(),
         )
+
+    # -- multi-plane and multi-channel containers ---------------------------------------------------
+    def plan_layout(self, series: Sequence[SeriesSpec]) -> Layout:
+        return plan_layout(series)
+
+    def _make_group(self, group: Group) -> Any:
+        if group.kind == "plane":
+            return ndx.MultiPlaneMicroscopyContainer(name=group.name)
+        return ndx.MultiChannelMicroscopyContainer(name=group.name)
+
+    def _add_to_group(self, container: Any, obj: Any) -> None:
+        if isinstance(container, ndx.MultiPlaneMicroscopyContainer):
+            container.add_planar_microscopy_series(obj)
+        elif isinstance(obj, ndx.MultiPlaneMicroscopyContainer):
+            container.add_multi_plane_microscopy_containers(obj)
+        else:
+            container.add_microscopy_series(obj)
 
 
     # -- segmentations ------------------------------------------------------------------------------
@@ -237,10 +259,11 @@ class MicroscopyEmitter(Emitter):
         module = self.ophys_module()
         if SEGMENTATIONS_NAME not in module.data_interfaces:
             module.add(ndx.SegmentationContainer(name=SEGMENTATIONS_NAME))
-        table = ndx.PlanarSegmentation(
+        table_class, space_field = _by_geometry(segmentation.space, ndx.PlanarSegmentation, ndx.VolumetricSegmentation)
+        table = table_class(
             name=name,
             description=description,
-            planar_imaging_space=self.emit_space(segmentation.space, self.segmentation_frame_shape(segmentation)),
+            **{space_field: self.emit_space(segmentation.space, self.segmentation_frame_shape(segmentation))},
             summary_images=[
                 ndx.SummaryImage(name=written, data=image, description=image_description(original))
                 for original, written, image in images
@@ -261,6 +284,13 @@ class MicroscopyEmitter(Emitter):
             module.add(ndx.MicroscopyResponseSeriesContainer(name=container_name, microscopy_response_series=[]))
         module.data_interfaces[container_name].add_microscopy_response_series(series)
         return series
+
+
+def _by_geometry(space: ImagingSpaceSpec, planar: type, volumetric: type) -> tuple[type, str]:
+    """The planar or volumetric class for ``space`` and the name of its imaging-space field."""
+    if space.is_volumetric:
+        return volumetric, "volumetric_imaging_space"
+    return planar, "planar_imaging_space"
 
 
 def _stereotactic(position: PositionSpec, name: str, default_target: str) -> Any:

@@ -22,6 +22,9 @@ def space_text(space: ImagingSpaceSpec, *, origin_in_text: bool = False, fov_cen
         facts.append(("origin of the first pixel", space.origin.summary()))
     if fov_center_in_text and space.fov_center is not None:
         facts.append(("field of view centre", space.fov_center.summary()))
+    if space.depth_um is not None:
+        facts.append(("plane of space", f"{space.base_name} at depth {space.depth_um:g} um"))
     size = " x ".join(f"{s:g}" for s in space.pixel_size_um)
-    default = f"Planar imaging space {space.name}" + (f" in {space.anatomical_target}" if space.anatomical_target else "")
-    return join_description(space.description or default, f"Pixel size {size} um (x, y)", extra=facts)
+    kind, grid = ("Volumetric", "Voxel") if space.is_volumetric else ("Planar", "Pixel")
+    default = f"{kind} imaging space {space.name}" + (f" in {space.anatomical_target}" if space.anatomical_target else "")
+    return join_description(space.description or default, f"{grid} size {size} um {space.axes}", extra=facts)

@@ -9,6 +9,7 @@ import numpy as np
 from hdmf.data_utils import GenericDataChunkIterator
 
 from ..errors import SourceDataError
+from ..specs.shapes import imaging_shape
 
 DEFAULT_CHUNK_BYTES = 4 * 1024**2
 # Measured (benchmarks/bench_imaging.py): extractors often allocate several times the declared
@@ -31,16 +32,27 @@ def chunk_shape_for(shape: tuple[int, ...], itemsize: int, target_bytes: int = D
     return (int(frames), *(int(s) for s in spatial))
 
 
+def stored_axes(ndim: int, *, swap_xy: bool) -> tuple[int, ...]:
+    """How to transpose roiextractors' (time, rows, columns[, planes]) into the stored order.
+
+    ``swap_xy=False``: (frames, height, width) or (frames, depth, height, width), ndx-microscopy's
+    order; ``swap_xy=True``: (frames, x, y[, z]), the legacy TwoPhotonSeries order.
+    """
+    if ndim == 3:
+        return (0, 2, 1) if swap_xy else (0, 1, 2)
+    return (0, 2, 1, 3) if swap_xy else (0, 3, 1, 2)
+
+
 class ImagingDataIterator(GenericDataChunkIterator):
-    """Reads an ``ImagingExtractor`` a buffer of whole frames at a time.
+    """Reads an ``ImagingExtractor`` a buffer of whole frames (or volumes) at a time.
 
     Parameters
     ----------
     extractor
-        A planar roiextractors ``ImagingExtractor``: frames come as (time, rows, columns).
+        A roiextractors ``ImagingExtractor``: data comes as (time, rows, columns[, planes]).
     swap_xy
-        ``True`` yields (time, columns, rows), the (frames, x, y) order legacy
-        ``TwoPhotonSeries`` readers expect; ``False`` keeps (frames, height, width).
+        ``True`` yields (time, columns, rows[, planes]), the (frames, x, y[, z]) order legacy
+        ``TwoPhotonSeries`` readers expect; ``False`` yields (frames, [depth,] height, width).
     buffer_bytes, chunk_bytes
         Upper bounds of one read from the extractor and of one stored chunk.
     """
@@ -57,11 +69,13 @@ class ImagingDataIterator(GenericDataChunkIterator):
         self._extractor = extractor
         self._swap_xy = swap_xy
         self._chunk_bytes = chunk_bytes
-        rows, columns = (int(n) for n in extractor.get_frame_shape())
-        self._source_frame_shape = (rows, columns)
+        self._source_sample_shape = imaging_shape(extractor)
         self._num_frames = int(extractor.get_num_samples())
         self._source_dtype = np.dtype(extractor.get_dtype())
-        shape = (self._num_frames, columns, rows) if swap_xy else (self._num_frames, rows, columns)
+        self._axes = stored_axes(1 + len(self._source_sample_shape), swap_xy=swap_xy)
+        source_shape = (self._num_frames, *self._source_sample_shape)
+        shape = tuple(source_shape[axis] for axis in self._axes)
+        self._shape = shape
         chunk_shape = chunk_shape_for(shape, self._source_dtype.itemsize, min(chunk_bytes, buffer_bytes))
         frame_bytes = math.prod(shape[1:]) * self._source_dtype.itemsize
         buffer_frames = max(chunk_shape[0], (buffer_bytes // max(frame_bytes, 1)) // chunk_shape[0] * chunk_shape[0])
@@ -77,17 +91,15 @@ class ImagingDataIterator(GenericDataChunkIterator):
     def _get_data(self, selection: tuple[slice, ...]) -> np.ndarray:
         start, stop = selection[0].start, selection[0].stop
         frames = np.asarray(self._extractor.get_series(start_sample=start, end_sample=stop))
-        check_frames(frames, (stop - start, *self._source_frame_shape), self._source_dtype, first_frame=start)
-        if self._swap_xy:
-            frames = frames.transpose(0, 2, 1)
+        check_frames(frames, (stop - start, *self._source_sample_shape), self._source_dtype, first_frame=start)
+        frames = frames.transpose(self._axes)
         return np.ascontiguousarray(frames[(slice(None), *selection[1:])])
 
     def _get_dtype(self) -> np.dtype:
         return self._source_dtype
 
     def _get_maxshape(self) -> tuple[int, ...]:
-        rows, columns = self._source_frame_shape
-        return (self._num_frames, columns, rows) if self._swap_xy else (self._num_frames, rows, columns)
+        return self._shape
 
 
 def check_frames(frames: np.ndarray, expected_shape: tuple[int, ...], expected_dtype: np.dtype, *, first_frame: int) -> None:
@@ -95,7 +107,7 @@ def check_frames(frames: np.ndarray, expected_shape: tuple[int, ...], expected_d
     if frames.shape != expected_shape:
         raise SourceDataError(
             f"the extractor returned frames {first_frame}..{first_frame + expected_shape[0] - 1} with shape "
-            f"{frames.shape}, but declared (frames, rows, columns) = {expected_shape}; the extractor is "
+            f"{frames.shape}, but declared (frames, rows, columns[, planes]) = {expected_shape}; the extractor is "
             f"misconfigured (NumpyImagingExtractor needs a 4-D (frames, rows, columns, 1) array: "
             f"add the channel axis with array[..., None])"
         )
@@ -108,11 +120,10 @@ def check_frames(frames: np.ndarray, expected_shape: tuple[int, ...], expected_d
 
 def preflight(extractor: Any, where: str) -> None:
     """Read the first frame and check it against the declared shape and dtype, before any file opens."""
-    rows, columns = (int(n) for n in extractor.get_frame_shape())
     try:
         check_frames(
             np.asarray(extractor.get_series(start_sample=0, end_sample=1)),
-            (1, rows, columns),
+            (1, *imaging_shape(extractor)),
             np.dtype(extractor.get_dtype()),
             first_frame=0,
         )

@@ -9,7 +9,8 @@ import numpy as np
 
 from ._fields import identity_field, optional_str
 from .rig import RigSpec
-from .series import SeriesSpec
+from .series import SeriesSpec, space_fit_problems
+from .shapes import describe_shape, imaging_shape, segmentation_shape
 from .space import ImagingSpaceSpec
 
 MASK_TYPES = ("image", "pixel", "voxel")
@@ -69,8 +70,13 @@ class SegmentationSpec:
             problems.append(f"{where}.space: required; call .space(imaging_space) (or .series(series) to use its space)")
         if self.masks is not None and self.masks not in MASK_TYPES:
             problems.append(f"{where}.masks: must be one of {MASK_TYPES}, got {self.masks!r}")
-        if self.masks == "voxel":
-            problems.append(f"{where}.masks: voxel masks need a volumetric space, which is not supported yet; use 'image' or 'pixel'")
+        if self.space is not None and self.masks in ("pixel", "voxel"):
+            fitting = "voxel" if self.space.is_volumetric else "pixel"
+            if self.masks != fitting:
+                problems.append(
+                    f"{where}.masks: {self.masks!r} masks do not fit the {self.space.geometry} space "
+                    f"{self.space.name!r}; use 'image' or {fitting!r}"
+                )
         for kind in (*(self.traces or ()), *(t.kind for t in self.trace_overrides)):
             if kind not in TRACE_KINDS:
                 problems.append(f"{where}.traces: unknown trace type {kind!r}; known types are {', '.join(TRACE_KINDS)}")
@@ -91,19 +97,16 @@ class SegmentationSpec:
         if not all(hasattr(source, m) for m in ("get_roi_ids", "get_traces_dict", "get_frame_shape")):
             return [f"{where}.source: {type(source).__name__} is not a roiextractors SegmentationExtractor"]
         problems: list[str] = []
-        rows, columns = (int(n) for n in source.get_frame_shape())
-        if self.space is not None and self.space.dimensions is not None and tuple(self.space.dimensions) != (columns, rows):
-            problems.append(
-                f"{where}.source: masks are {columns} wide and {rows} high but space {self.space.name!r} has "
-                f"dimensions_in_pixels (x, y) = {tuple(self.space.dimensions)}"
-            )
+        mask_shape = segmentation_shape(source)
+        if self.space is not None:
+            problems += space_fit_problems(self.space, mask_shape, f"{where}.source", what="masks")
         series_source = None if self.series is None else self.series.source
         if series_source is not None and hasattr(series_source, "get_frame_shape"):
-            series_rows, series_columns = (int(n) for n in series_source.get_frame_shape())
-            if (series_rows, series_columns) != (rows, columns):
+            series_shape = imaging_shape(series_source)
+            if series_shape != mask_shape:
                 problems.append(
-                    f"{where}.source: masks are {rows} x {columns} (rows x columns) but the frames of series "
-                    f"{self.series.name!r} are {series_rows} x {series_columns}"
+                    f"{where}.source: masks are {describe_shape(mask_shape)} but the data of series "
+                    f"{self.series.name!r} are {describe_shape(series_shape)}"
                 )
         num_rois = len(source.get_roi_ids())
         available = {k: v for k, v in source.get_traces_dict().items() if v is not None}
@@ -138,9 +141,9 @@ class SegmentationSpec:
             if images.get(name) is None:
                 problems.append(f"{where}.summary_images: the extractor has no {name!r} image (it has: {', '.join(images) or 'none'})")
         for name, image in images.items():
-            if image is not None and tuple(np.shape(image)) != (rows, columns):
+            if image is not None and tuple(np.shape(image)) not in (mask_shape, mask_shape[:2]):
                 problems.append(
                     f"{where}.source: summary image {name!r} has shape {tuple(np.shape(image))}, not the masks' "
-                    f"{(rows, columns)}"
+                    f"{mask_shape}"
                 )
         return problems

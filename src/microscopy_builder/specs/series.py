@@ -7,8 +7,9 @@ from typing import Any
 import attrs
 import numpy as np
 
-from ._fields import check_non_negative, check_positive, identity_field, optional_array, optional_float, optional_str
+from ._fields import check_name, check_non_negative, check_positive, identity_field, optional_array, optional_float, optional_str
 from .rig import RigSpec
+from .shapes import describe_shape, imaging_shape
 from .space import ImagingSpaceSpec
 
 LOCATIONS = ("acquisition", "processing")
@@ -20,7 +21,9 @@ class SeriesSpec:
     """An imaging series: a roiextractors ``ImagingExtractor`` on a rig, channel and space.
 
     Timing overrides: ``timestamps`` (seconds, one per frame) or ``rate`` (Hz) with
-    ``starting_time`` win over what the extractor reports.
+    ``starting_time`` win over what the extractor reports. ``grouped`` lets the ndx-microscopy
+    emitter put the series in a multi-plane / multi-channel container, named ``plane_group`` /
+    ``channel_group`` when given.
     """
 
     name: str
@@ -38,6 +41,9 @@ class SeriesSpec:
     rate: float | None = optional_float()
     starting_time: float | None = optional_float()
     legacy_type: str | None = optional_str()
+    grouped: bool = True
+    plane_group: str | None = optional_str()
+    channel_group: str | None = optional_str()
 
     def channel_spec(self):
         return None if self.rig is None or self.channel is None else self.rig.channel(self.channel)
@@ -63,6 +69,10 @@ class SeriesSpec:
             problems.append(f"{where}.location: must be one of {LOCATIONS}, got {self.location!r}")
         if self.legacy_type is not None and self.legacy_type not in LEGACY_SERIES_TYPES:
             problems.append(f"{where}.legacy_type: must be one of {LEGACY_SERIES_TYPES}, got {self.legacy_type!r}")
+        for field in ("plane_group", "channel_group"):
+            name = getattr(self, field)
+            if name is not None:
+                check_name(problems, f"{where}.{field}", name)
         check_positive(problems, where, rate=self.rate, conversion=self.conversion)
         check_non_negative(problems, where, starting_time=self.starting_time)
         if self.timestamps is not None and self.rate is not None:
@@ -81,11 +91,6 @@ class SeriesSpec:
         num_frames = int(source.get_num_samples())
         if num_frames < 1:
             problems.append(f"{where}.source: the extractor has no frames")
-        if getattr(source, "is_volumetric", False):
-            problems.append(
-                f"{where}.source: the extractor is volumetric; volumetric series are not supported yet. "
-                f"Select one plane with extractor.select_plane(i) to write it as a planar series"
-            )
         if self.timestamps is not None and len(self.timestamps) != num_frames:
             problems.append(
                 f"{where}.timestamps: {len(self.timestamps)} timestamps for {num_frames} frames; give one per frame"
@@ -103,14 +108,8 @@ class SeriesSpec:
                         f"{where}.source: the extractor reports no usable sampling rate ({rate!r}); "
                         f"give .rate(hz) or .timestamps(...)"
                     )
-        if self.space is not None and self.space.dimensions is not None:
-            height, width = (int(n) for n in source.get_frame_shape())
-            if tuple(self.space.dimensions) != (width, height):
-                problems.append(
-                    f"{where}.space: space {self.space.name!r} has dimensions_in_pixels (x, y) = "
-                    f"{tuple(self.space.dimensions)} but the data frames are {width} wide and {height} high; "
-                    f"fix the space or leave dimensions out to take them from the data"
-                )
+        if self.space is not None:
+            problems += space_fit_problems(self.space, imaging_shape(source), f"{where}.source", what="frames")
         return problems
 
 
@@ -124,4 +123,28 @@ def _timestamp_problems(timestamps: np.ndarray, where: str) -> list[str]:
         return [f"{where}: must increase strictly; timestamp {first + 1} is not after timestamp {first}"]
     if timestamps.size and timestamps[0] < 0:
         return [f"{where}: must not be negative (times are seconds from the session start)"]
+    return []
+
+
+def space_fit_problems(space: ImagingSpaceSpec, shape: tuple[int, ...], where: str, *, what: str) -> list[str]:
+    """Problems fitting data of ``shape`` (rows, columns[, planes]) on ``space``: geometry and dimensions."""
+    if len(shape) == 3 and not space.is_volumetric:
+        return [
+            f"{where}: the {what} are volumetric ({describe_shape(shape)}) but space {space.name!r} is planar; "
+            f"describe it with .volumetric(voxel_size_um=(x, y, z)), or write each plane as a planar series "
+            f"with extractor.select_plane(i) on space.at_depth(depth_um)"
+        ]
+    if len(shape) == 2 and space.is_volumetric:
+        return [
+            f"{where}: the {what} are planar ({describe_shape(shape)}) but space {space.name!r} is volumetric; "
+            f"describe it with .planar(pixel_size_um=(x, y))"
+        ]
+    if space.dimensions is not None and len(space.dimensions) == len(shape):
+        expected = space.data_dimensions(shape)
+        if tuple(space.dimensions) != expected:
+            return [
+                f"{where}: space {space.name!r} has {space.dimensions_field} {space.axes} = {tuple(space.dimensions)} "
+                f"but the {what} are {describe_shape(shape)}, i.e. {space.axes} = {expected}; fix the space, or "
+                f"leave the dimensions out to take them from the data (a crop is a space of its own)"
+            ]
     return []

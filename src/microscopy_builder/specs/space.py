@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar
 
 import attrs
@@ -90,10 +91,13 @@ class OriginSpec:
 
 @attrs.frozen(kw_only=True)
 class ImagingSpaceSpec:
-    """A region imaged: planar (pixel grid) now, volumetric later.
+    """A region imaged: a plane on a pixel grid, or a volume on a voxel grid.
 
-    Sizes and dimensions are (x, y) = (width, height), the order NWB metadata uses.
-    ``dimensions`` left as ``None`` are taken from the series' data.
+    Sizes and dimensions are listed x first: (x, y) = (width, height) for a plane, (x, y, z) =
+    (width, height, depth) for a volume, the order NWB metadata uses. ``dimensions`` left as
+    ``None`` are taken from the series' data. A plane derived with ``at_depth`` keeps the key of
+    the space it came from in ``base_key`` and its depth in ``depth_um``; planes of one base are
+    the planes of one multi-plane recording.
     """
 
     name: str
@@ -106,28 +110,58 @@ class ImagingSpaceSpec:
     fov_center: PositionSpec | None = None
     origin: OriginSpec | None = None
     illumination: IlluminationSpec | None = None
+    base_key: str | None = optional_str()
+    base_name: str | None = optional_str()
+    depth_um: float | None = optional_float()
 
-    GEOMETRIES: ClassVar[tuple[str, ...]] = ("planar",)
+    GEOMETRIES: ClassVar[tuple[str, ...]] = ("planar", "volumetric")
 
     @property
     def ndim(self) -> int:
-        return 2
+        """Spatial axes: 2 for a plane, 3 for a volume."""
+        return 3 if self.geometry == "volumetric" else 2
+
+    @property
+    def is_volumetric(self) -> bool:
+        return self.geometry == "volumetric"
+
+    @property
+    def axes(self) -> str:
+        return "(x, y, z)" if self.is_volumetric else "(x, y)"
+
+    @property
+    def size_field(self) -> str:
+        """The builder argument naming the grid spacing, for messages."""
+        return "voxel_size_um" if self.is_volumetric else "pixel_size_um"
+
+    @property
+    def dimensions_field(self) -> str:
+        return "dimensions_in_voxels" if self.is_volumetric else "dimensions_in_pixels"
+
+    def data_dimensions(self, data_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """(x, y[, z]) of data given as roiextractors' (rows, columns[, planes])."""
+        return (data_shape[1], data_shape[0], *data_shape[2:])
 
     def problems(self, where: str | None = None) -> list[str]:
         where = where or f"space {self.name!r}"
         problems: list[str] = []
         if self.geometry not in self.GEOMETRIES:
             problems.append(f"{where}.geometry: must be one of {self.GEOMETRIES}, got {self.geometry!r}")
+        call = ".volumetric(voxel_size_um=(x_um, y_um, z_um))" if self.is_volumetric else ".planar(pixel_size_um=(x_um, y_um))"
         if self.pixel_size_um is None:
-            problems.append(f"{where}.pixel_size_um: required; call .planar(pixel_size_um=(x_um, y_um))")
+            problems.append(f"{where}.{self.size_field}: required; call {call}")
         elif len(self.pixel_size_um) != self.ndim:
-            problems.append(f"{where}.pixel_size_um: give {self.ndim} sizes (x, y), got {self.pixel_size_um!r}")
+            problems.append(f"{where}.{self.size_field}: give {self.ndim} sizes {self.axes}, got {self.pixel_size_um!r}")
         else:
-            check_positive(problems, where, pixel_size_um=self.pixel_size_um)
+            check_positive(problems, where, **{self.size_field: self.pixel_size_um})
         if self.dimensions is not None:
             if len(self.dimensions) != self.ndim:
-                problems.append(f"{where}.dimensions_in_pixels: give {self.ndim} counts (x, y), got {self.dimensions!r}")
-            check_positive(problems, where, dimensions_in_pixels=tuple(float(d) for d in self.dimensions))
+                problems.append(f"{where}.{self.dimensions_field}: give {self.ndim} counts {self.axes}, got {self.dimensions!r}")
+            check_positive(problems, where, **{self.dimensions_field: tuple(float(d) for d in self.dimensions)})
+        if self.depth_um is not None and self.is_volumetric:
+            problems.append(f"{where}.depth_um: at_depth(...) derives one plane of a planar space, not of a volume")
+        if self.depth_um is not None and not math.isfinite(self.depth_um):
+            problems.append(f"{where}.depth_um: must be a finite number of micrometres, got {self.depth_um!r}")
         if self.fov_center is not None:
             problems += self.fov_center.problems(f"{where}.fov_center")
         if self.illumination is not None:
