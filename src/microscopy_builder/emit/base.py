@@ -234,8 +234,9 @@ class Emitter(ABC):
     def _roi_table(
         self, segmentation: SegmentationSpec, name: str, rois: Any, masks: str, images: list
     ) -> Any:
-        identifiers, columns = roi_columns(segmentation, rois, masks=masks, swap_xy=self.swap_xy)
-        self.streamed_datasets += [c for c in columns if c.name == "image_mask"]
+        dense_name = self.dense_mask_name(segmentation)
+        identifiers, columns = roi_columns(segmentation, rois, masks=masks, swap_xy=self.swap_xy, dense_name=dense_name)
+        self.streamed_datasets += [c for c in columns if c.name == dense_name]
         what = "background components" if rois.is_background else "ROIs"
         description = segmentation.description or f"{what.capitalize()} found by segmenting imaging space {segmentation.space.name}"
         if rois.is_background:
@@ -263,6 +264,10 @@ class Emitter(ABC):
         return segmentation.space.data_dimensions(segmentation_shape(segmentation.source))
 
     # -- what each format decides ---------------------------------------------------------------
+    def dense_mask_name(self, segmentation: SegmentationSpec) -> str:
+        """The column holding dense masks."""
+        return "image_mask"
+
     @abstractmethod
     def default_mask_type(self, segmentation: SegmentationSpec) -> str:
         """The mask type written when the user did not choose one."""

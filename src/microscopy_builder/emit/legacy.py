@@ -196,8 +196,9 @@ class LegacyEmitter(Emitter):
                     name=self._suffixed(READER_IMAGES_NAME, segmentation),
                     description=f"Summary images of segmentation {segmentation.name}, stored (x, y).",
                     images=[
-                        GrayscaleImage(name=written, data=image.T, description=image_description(original))
+                        GrayscaleImage(name=name, data=plane.T, description=description)
                         for original, written, image in images
+                        for name, plane, description in _planes_of(written, image, image_description(original))
                     ],
                 )
             )
@@ -211,6 +212,17 @@ class LegacyEmitter(Emitter):
         series = RoiResponseSeries(**fields, **timing.series_kwargs())
         container.add_roi_response_series(series)
         return series
+
+
+def _planes_of(name: str, image, description: str) -> list[tuple[str, Any, str]]:
+    """A (rows, columns) image as is; a (rows, columns, planes) one as one GrayscaleImage per plane
+    (core NWB images are two-dimensional), named ``<name>_plane<k>``."""
+    if image.ndim == 2:
+        return [(name, image, description)]
+    return [
+        (f"{name}_plane{k}", image[:, :, k], f"{description} Plane {k} of {image.shape[2]}.")
+        for k in range(image.shape[2])
+    ]
 
 
 def plane_key(space: ImagingSpaceSpec, rig: RigSpec, channel: str) -> str:

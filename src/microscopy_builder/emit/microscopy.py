@@ -250,6 +250,9 @@ class MicroscopyEmitter(Emitter):
     def default_mask_type(self, segmentation: SegmentationSpec) -> str:
         return native_mask_type(segmentation.source)
 
+    def dense_mask_name(self, segmentation: SegmentationSpec) -> str:
+        return "volume_mask" if segmentation.space.is_volumetric else "image_mask"
+
     def trace_name(self, segmentation: SegmentationSpec, kind: str) -> str:
         return TRACE_NAMES[kind]
 
@@ -265,7 +268,9 @@ class MicroscopyEmitter(Emitter):
             description=description,
             **{space_field: self.emit_space(segmentation.space, self.segmentation_frame_shape(segmentation))},
             summary_images=[
-                ndx.SummaryImage(name=written, data=image, description=image_description(original))
+                # (height, width), or (depth, height, width) from roiextractors' (rows, columns, planes)
+                ndx.SummaryImage(name=written, data=image if image.ndim == 2 else image.transpose(2, 0, 1),
+                                 description=image_description(original))
                 for original, written, image in images
             ],
             id=identifiers,

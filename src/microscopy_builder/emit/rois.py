@@ -18,8 +18,10 @@ from hdmf.common import ElementIdentifiers, VectorData, VectorIndex
 from hdmf.data_utils import GenericDataChunkIterator
 
 from ..specs import TRACE_KINDS, SegmentationSpec
+from ..specs.shapes import segmentation_shape
 
 PIXEL_MASK_DTYPE = np.dtype([("x", "<u4"), ("y", "<u4"), ("weight", "<f4")])
+VOXEL_MASK_DTYPE = np.dtype([("x", "<u4"), ("y", "<u4"), ("z", "<u4"), ("weight", "<f4")])
 MASK_CHUNK_BYTES = 4 * 1024**2
 TRACE_CHUNK_BYTES = 4 * 1024**2
 TRACE_BUFFER_BYTES = 32 * 1024**2
@@ -78,25 +80,42 @@ def mask_type(segmentation: SegmentationSpec, default: str) -> str:
 
 
 def native_mask_type(source: Any) -> str:
-    """"pixel" when the extractor holds sparse masks, else "image"."""
+    """"pixel" or "voxel" when the extractor holds sparse masks, else "image"."""
     masks = getattr(source, "_roi_masks", None)
-    return "pixel" if masks is not None and getattr(masks, "mask_tpe", "") == "nwb-pixel_mask" else "image"
+    sparse = {"nwb-pixel_mask": "pixel", "nwb-voxel_mask": "voxel"}
+    return sparse.get(getattr(masks, "mask_tpe", ""), "image")
+
+
+def dense_mask_axes(ndim: int, *, swap_xy: bool) -> tuple[int, ...]:
+    """How to transpose roiextractors' stacked masks into (ROI, ...) in the stored order.
+
+    Planar masks come as (rows, columns, ROIs), volumetric ones as (rows, columns, ROIs, planes).
+    ndx-microscopy stores (ROI, y, x) / (ROI, z, y, x); legacy stores (ROI, x, y) / (ROI, x, y, z).
+    """
+    if ndim == 2:
+        return (2, 1, 0) if swap_xy else (2, 0, 1)
+    return (2, 1, 0, 3) if swap_xy else (2, 3, 0, 1)
 
 
 def roi_columns(
-    segmentation: SegmentationSpec, rois: RoiSet, *, masks: str, swap_xy: bool
+    segmentation: SegmentationSpec, rois: RoiSet, *, masks: str, swap_xy: bool, dense_name: str = "image_mask"
 ) -> tuple[ElementIdentifiers, list[VectorData]]:
-    """The ``id`` and the columns of a ROI table."""
+    """The ``id`` and the columns of a ROI table; ``dense_name`` names the dense mask column."""
     source = segmentation.source
     columns: list[VectorData] = []
+    volumetric = segmentation.space.is_volumetric
     if masks == "image":
         data = ImageMaskIterator(source, rois, swap_xy=swap_xy)
-        order = "(ROI, x, y): the frame transposed" if swap_xy else "(ROI, y, x), like the frames"
-        columns.append(VectorData(name="image_mask", description=f"Image masks of the ROIs, {order}.", data=data))
+        order = {(True, False): "x, y", (False, False): "y, x", (True, True): "x, y, z", (False, True): "z, y, x"}[
+            (swap_xy, volumetric)
+        ]
+        columns.append(VectorData(name=dense_name, description=f"Masks of the ROIs, (ROI, {order}).", data=data))
     else:
-        pixel_data, ends = pixel_masks(source, rois)
-        pixel_column = VectorData(name="pixel_mask", description="Pixel masks of the ROIs: (x, y, weight) rows.", data=pixel_data)
-        columns += [pixel_column, VectorIndex(name="pixel_mask_index", data=ends, target=pixel_column)]
+        kind = "voxel" if volumetric else "pixel"
+        sparse, ends = sparse_masks(source, rois)
+        fields = "(x, y, z, weight)" if volumetric else "(x, y, weight)"
+        sparse_column = VectorData(name=f"{kind}_mask", description=f"{kind.capitalize()} masks of the ROIs: {fields} rows.", data=sparse)
+        columns += [sparse_column, VectorIndex(name=f"{kind}_mask_index", data=ends, target=sparse_column)]
     if rois.names is not None:
         columns.append(VectorData(name="roi_name", description="ROI ids as the segmentation named them.", data=rois.names))
     if segmentation.include_acceptance and not rois.is_background:
@@ -105,10 +124,11 @@ def roi_columns(
             columns.append(VectorData(name="Accepted", description="1 if the ROI was accepted as a cell, else 0.", data=accepted))
             columns.append(VectorData(name="Rejected", description="1 if the ROI was rejected, else 0.", data=rejected))
     if segmentation.include_centroids and not rois.is_background:
+        axes = "(x, y, z) = (column, row, plane)" if volumetric else "(x, y) = (column, row)"
         columns.append(
             VectorData(
                 name="ROICentroids",
-                description="Centre of each ROI in pixels, (x, y) = (column, row).",
+                description=f"Centre of each ROI in pixels, {axes}.",
                 data=centroids_xy(source, rois.roi_ids),
             )
         )
@@ -130,45 +150,51 @@ def acceptance(source: Any, roi_ids: list) -> tuple[np.ndarray | None, np.ndarra
 
 
 def centroids_xy(source: Any, roi_ids: list) -> np.ndarray:
-    """ROI centres as (x, y): the extractor's ``roi_centroids`` (rows, columns) or the mask-weighted mean."""
+    """ROI centres as (x, y[, z]): the extractor's ``roi_centroids`` (rows, columns) or the mask-weighted mean."""
     keys = set(source.get_property_keys()) if hasattr(source, "get_property_keys") else set()
-    if "roi_centroids" in keys:
+    volumetric = len(segmentation_shape(source)) == 3
+    if "roi_centroids" in keys and not volumetric:
         rows_columns = np.asarray(source.get_property("roi_centroids", roi_ids), dtype="float64")
         return rows_columns[:, ::-1].copy()
-    centres = np.zeros((len(roi_ids), 2))
+    centres = np.zeros((len(roi_ids), 3 if volumetric else 2))
     for index, mask in enumerate(source.get_roi_pixel_masks(roi_ids=roi_ids)):
-        mask = np.asarray(mask, dtype="float64")
-        weights = np.abs(mask[:, 2]) if len(mask) else np.ones(0)
+        mask = np.asarray(mask, dtype="float64")  # rows of (y, x[, z], weight)
+        weights = np.abs(mask[:, -1]) if len(mask) else np.ones(0)
         if weights.sum() > 0:
-            centres[index] = (np.average(mask[:, 1], weights=weights), np.average(mask[:, 0], weights=weights))
+            x_y_z = [1, 0, 2] if volumetric else [1, 0]
+            centres[index] = np.average(mask[:, x_y_z], axis=0, weights=weights)
     return centres
 
 
-def pixel_masks(source: Any, rois: RoiSet) -> tuple[np.ndarray, np.ndarray]:
-    """All pixel masks concatenated as (x, y, weight) rows, and the end index of each ROI."""
+def sparse_masks(source: Any, rois: RoiSet) -> tuple[np.ndarray, np.ndarray]:
+    """All pixel (or voxel) masks concatenated as (x, y[, z], weight) rows, and the end index of each ROI."""
     getter = source.get_background_pixel_masks if rois.is_background else source.get_roi_pixel_masks
     masks = getter(rois.roi_ids) if rois.roi_ids else []
+    volumetric = len(segmentation_shape(source)) == 3
     ends = np.cumsum([len(m) for m in masks], dtype="int64")
-    data = np.zeros(int(ends[-1]) if len(ends) else 0, dtype=PIXEL_MASK_DTYPE)
+    data = np.zeros(int(ends[-1]) if len(ends) else 0, dtype=VOXEL_MASK_DTYPE if volumetric else PIXEL_MASK_DTYPE)
     start = 0
     for mask, end in zip(masks, ends):
         mask = np.asarray(mask)
-        data["y"][start:end] = mask[:, 0]  # roiextractors rows are (y, x, weight)
+        data["y"][start:end] = mask[:, 0]  # roiextractors rows are (y, x[, z], weight)
         data["x"][start:end] = mask[:, 1]
-        data["weight"][start:end] = mask[:, 2]
+        if volumetric:
+            data["z"][start:end] = mask[:, 2]
+        data["weight"][start:end] = mask[:, -1]
         start = end
     return data, ends
 
 
 class ImageMaskIterator(GenericDataChunkIterator):
-    """Dense image masks built a few ROIs at a time: never a (rows x columns x all ROIs) array."""
+    """Dense image (or volume) masks built a few ROIs at a time: never a (grid x all ROIs) array."""
 
     def __init__(self, source: Any, rois: RoiSet, *, swap_xy: bool):
         self._source = source
         self._rois = rois
-        self._swap_xy = swap_xy
-        rows, columns = (int(n) for n in source.get_frame_shape())
-        self._frame = (columns, rows) if swap_xy else (rows, columns)
+        shape = segmentation_shape(source)  # (rows, columns[, planes])
+        self._axes = dense_mask_axes(len(shape), swap_xy=swap_xy)
+        stacked = (shape[0], shape[1], len(rois.roi_ids), *shape[2:])
+        self._frame = tuple(stacked[axis] for axis in self._axes[1:])
         first = self._read(rois.roi_ids[:1]) if rois.roi_ids else np.zeros((0, *self._frame))
         self._dtype = first.dtype if first.size else np.dtype("float32")
         per_roi = max(1, math.prod(self._frame) * self._dtype.itemsize)
@@ -180,8 +206,7 @@ class ImageMaskIterator(GenericDataChunkIterator):
 
     def _read(self, roi_ids: Sequence) -> np.ndarray:
         getter = self._source.get_background_image_masks if self._rois.is_background else self._source.get_roi_image_masks
-        masks = np.asarray(getter(list(roi_ids)))  # (rows, columns, n)
-        return masks.transpose(2, 1, 0) if self._swap_xy else masks.transpose(2, 0, 1)
+        return np.asarray(getter(list(roi_ids))).transpose(self._axes)
 
     def _get_data(self, selection: tuple[slice, ...]) -> np.ndarray:
         masks = self._read(self._rois.roi_ids[selection[0]])
