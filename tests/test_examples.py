@@ -255,3 +255,38 @@ def test_same_rig_key_with_different_optics_is_a_conflict(lab):
         session.add(mb.SeriesBuilder("B").from_extractor(imaging).rig(changed).channel("Green").space(space))
     assert raised.value.key == "Ultima"
     assert "objective_lens.numerical_aperture" in raised.value.fields
+
+
+def test_volume_example_writes_a_volume_and_its_planes(tmp_path, capsys):
+    example = load_example("volume_as_planes")
+    paths = example.main(tmp_path)
+    assert capsys.readouterr().out.split() == [str(p) for p in paths]
+    assert [p.name for p in paths] == [
+        "volume_ndx-microscopy.nwb", "volume_legacy.nwb", "planes_ndx-microscopy.nwb", "planes_legacy.nwb"
+    ]
+    volume = example.recording().get_series()  # (time, rows, columns, planes)
+    planes = [f"TwoPhotonSeriesPlane{index}" for index in range(len(example.DEPTHS_UM))]
+
+    with NWBHDF5IO(str(paths[0]), "r") as io:
+        series = io.read().acquisition["TwoPhotonSeries"]
+        assert type(series).__name__ == "VolumetricMicroscopySeries"
+        np.testing.assert_array_equal(series.data[:], volume.transpose(0, 3, 1, 2))
+        np.testing.assert_array_equal(series.volumetric_imaging_space.voxel_size_in_um[:], [1.1, 1.1, 30.0])
+    from roiextractors import NwbImagingExtractor
+
+    np.testing.assert_array_equal(NwbImagingExtractor(paths[1]).get_series(), volume)
+    with NWBHDF5IO(str(paths[2]), "r") as io:
+        nwbfile = io.read()
+        container = nwbfile.acquisition["MultiPlane_V1_Green"]
+        assert list(container.planar_microscopy_series) == planes
+        for index, depth in enumerate(example.DEPTHS_UM):
+            series = container.planar_microscopy_series[planes[index]]
+            np.testing.assert_array_equal(series.data[:], volume[..., index])
+            assert series.planar_imaging_space.name == f"V1_{depth:g}um"
+    with NWBHDF5IO(str(paths[3]), "r") as io:
+        nwbfile = io.read()
+        assert sorted(nwbfile.acquisition) == planes
+        assert sorted(nwbfile.imaging_planes) == [f"V1_{depth:g}um" for depth in example.DEPTHS_UM]
+    for index in range(len(example.DEPTHS_UM)):
+        reader = NwbImagingExtractor(paths[3], optical_series_name=planes[index])
+        np.testing.assert_array_equal(reader.get_series(), volume[..., index])
