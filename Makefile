@@ -27,6 +27,7 @@ test: $(VENV)/.installed-test
 benchmark: $(VENV)/.installed-test
 	$(BIN)/python -m pip install --quiet -e ".[benchmark]"
 	$(BIN)/python benchmarks/bench_imaging.py
+	$(BIN)/python benchmarks/bench_imaging.py --planes 4
 	$(BIN)/python benchmarks/bench_segmentation.py
 
 clean:

@@ -1,10 +1,11 @@
-"""Benchmark: write one planar imaging movie to an HDF5 NWB file with microscopy-builder and NeuroConv.
+"""Benchmark: write one imaging movie (planar or volumetric) to an HDF5 NWB file with microscopy-builder and NeuroConv.
 
-The same lazy roiextractors extractor (Poisson noise, uint16, 256 x 256 pixels) is written, in one
-run, by
+The same lazy roiextractors extractor (Poisson noise, uint16, 256 x 256 pixels, optionally several
+planes) is written, in one run, by
 
 * microscopy-builder, ``format="legacy"`` (core ``TwoPhotonSeries``),
-* microscopy-builder, ``format="ndx-microscopy"`` (``PlanarMicroscopySeries``),
+* microscopy-builder, ``format="ndx-microscopy"`` (``PlanarMicroscopySeries`` or
+  ``VolumetricMicroscopySeries``),
 * NeuroConv (``add_imaging_to_nwbfile`` + ``configure_and_write_nwbfile``, its default HDF5
   configuration with gzip level 4),
 
@@ -17,6 +18,7 @@ Usage::
     python benchmarks/bench_imaging.py            # ~200 MB of raw frames (1500 frames)
     python benchmarks/bench_imaging.py --quick    # 200 frames: does everything work?
     python benchmarks/bench_imaging.py --frames 3000 --workdir /scratch
+    python benchmarks/bench_imaging.py --planes 4   # volumes of 4 planes (400 volumes, ~210 MB)
 
 The parent process deliberately imports nothing heavy: on Linux a spawned child's
 ``ru_maxrss`` starts at the parent's own peak resident size (the kernel carries the high-water
@@ -44,7 +46,9 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_FRAMES = 1500  # 1500 x 256 x 256 x 2 bytes = 197 MB of raw frames
+DEFAULT_VOLUMES = 400  # with --planes 4: 400 x 4 x 256 x 256 x 2 bytes = 210 MB
 QUICK_FRAMES = 200
+QUICK_VOLUMES = 50
 ROWS = COLUMNS = 256
 SAMPLING_HZ = 30.0
 SEED = 7
@@ -67,11 +71,25 @@ class Movie:
     frames: int
     rows: int = ROWS
     columns: int = COLUMNS
+    planes: int = 1
+
+    @property
+    def volumetric(self) -> bool:
+        return self.planes > 1
+
+    @property
+    def sample_shape(self) -> tuple[int, ...]:
+        """(rows, columns[, planes]) as roiextractors gives one sample."""
+        return (self.rows, self.columns, self.planes) if self.volumetric else (self.rows, self.columns)
 
     @property
     def raw_bytes(self) -> int:
         """Size of the uncompressed uint16 frames in bytes."""
-        return self.frames * self.rows * self.columns * 2
+        return self.frames * self.rows * self.columns * self.planes * 2
+
+    def describe(self) -> str:
+        planes = f" x {self.planes} planes" if self.volumetric else ""
+        return f"{self.frames} x {self.rows} x {self.columns}{planes} uint16"
 
     def extractor(self) -> Any:
         """A lazy roiextractors ``MockImagingExtractor`` (Poisson noise, uint16) for this movie."""
@@ -84,6 +102,7 @@ class Movie:
             sampling_frequency=SAMPLING_HZ,
             dtype="uint16",
             seed=SEED,
+            num_planes=self.planes if self.volumetric else None,
         )
 
 
@@ -112,9 +131,11 @@ def write_with_microscopy_builder(extractor: Any, path: Path, *, format: str) ->
         .channel("Green", emission_wavelength_nm=525.0, indicator="GCaMP6s",
                  description="GCaMP6s fluorescence.")
     )
+    volumetric = getattr(extractor, "is_volumetric", False)
+    space = ImagingSpaceBuilder("FieldOfView")
+    space = space.volumetric(voxel_size_um=(1.0, 1.0, 10.0)) if volumetric else space.planar(pixel_size_um=(1.0, 1.0))
     space = (
-        ImagingSpaceBuilder("FieldOfView")
-        .planar(pixel_size_um=(1.0, 1.0))
+        space
         .anatomical_target("VISp2/3")
         .description("Synthetic field of view.")
         .line_scan(line_rate_hz=7910.0, description="Resonant raster scan.")
@@ -344,17 +365,19 @@ def compare_frames(data: Any, movie: Movie, *, transposed: bool) -> list[str]:
     """Compare shape, dtype and a few frames of a stored dataset with the extractor's frames."""
     import numpy as np
 
-    frame_shape = (movie.columns, movie.rows) if transposed else (movie.rows, movie.columns)
-    expected_shape = (movie.frames, *frame_shape)
+    # stored axis order, as a permutation of roiextractors' (rows, columns[, planes])
+    if movie.volumetric:
+        axes = (1, 0, 2) if transposed else (2, 0, 1)  # (x, y, z) or (depth, height, width)
+    else:
+        axes = (1, 0) if transposed else (0, 1)
+    expected_shape = (movie.frames, *(movie.sample_shape[axis] for axis in axes))
     if tuple(data.shape) != expected_shape or data.dtype != np.uint16:
         return [f"dataset {tuple(data.shape)} {data.dtype}, expected {expected_shape} uint16"]
     extractor = movie.extractor()
     problems = []
     for index in frames_to_check(movie.frames):
-        stored = np.asarray(data[index])
-        if transposed:
-            stored = stored.T
-        if not np.array_equal(stored, extractor.get_series(start_sample=index, end_sample=index + 1)[0]):
+        source = extractor.get_series(start_sample=index, end_sample=index + 1)[0]
+        if not np.array_equal(np.asarray(data[index]), source.transpose(axes)):
             problems.append(f"frame {index} differs from the extractor's")
     return problems
 
@@ -445,13 +468,18 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
                       help=f"number of {ROWS}x{COLUMNS} uint16 frames (default {DEFAULT_FRAMES}, ~200 MB)")
     size.add_argument("--quick", action="store_true",
                       help=f"a small run of {QUICK_FRAMES} frames to check that it works")
+    parser.add_argument("--planes", type=int, default=1,
+                        help=f"planes per volume; above 1 writes a volumetric movie (default frames then {DEFAULT_VOLUMES})")
     parser.add_argument("--workdir", type=Path, default=None,
                         help="folder in which the temporary output folder is made (default: the system's)")
     arguments = parser.parse_args(argv)
+    volumetric = arguments.planes > 1
     if arguments.quick:
-        arguments.frames = QUICK_FRAMES
-    if arguments.frames < 1:
-        parser.error("--frames must be at least 1")
+        arguments.frames = QUICK_VOLUMES if volumetric else QUICK_FRAMES
+    elif volumetric and "--frames" not in (argv if argv is not None else sys.argv):
+        arguments.frames = DEFAULT_VOLUMES
+    if arguments.frames < 1 or arguments.planes < 1:
+        parser.error("--frames and --planes must be at least 1")
     return arguments
 
 
@@ -463,8 +491,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except metadata.PackageNotFoundError:
         print("NeuroConv is not installed: pip install -e '.[benchmark]'", file=sys.stderr)
         return 2
-    movie = Movie(frames=arguments.frames)
-    print(f"movie: {movie.frames} x {movie.rows} x {movie.columns} uint16 = {movie.raw_bytes / 1e6:.1f} MB raw; "
+    movie = Movie(frames=arguments.frames, planes=arguments.planes)
+    print(f"movie: {movie.describe()} = {movie.raw_bytes / 1e6:.1f} MB raw; "
           f"gzip level {GZIP_LEVEL}; {os.cpu_count()} CPUs")
     print(package_versions())
     print(f"1-minute load average before the run: {load_average()} (other work on the machine inflates wall "

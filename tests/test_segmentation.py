@@ -294,9 +294,12 @@ def test_irregular_segmentation_times_are_written_as_timestamps(tmp_path, series
 )
 def test_bad_segmentations_are_refused_before_writing(tmp_path, series, space, make, fragment):
     session = new_session().add(series)
+    before = session._registry.identities()
     with pytest.raises(mb.ValidationError, match=fragment):
         session.add(make(series, space))
-    assert not any(tmp_path.iterdir())
+    assert session._registry.identities() == before  # nothing of the refused segmentation registered
+    with read(session.write(tmp_path / "still.nwb")) as nwbfile:
+        assert "ophys" not in nwbfile.processing
 
 
 def test_trace_roi_count_must_match_the_rois(series):

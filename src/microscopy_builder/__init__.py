@@ -5,7 +5,7 @@ Public names are the builders, ``Session``, the value types users pass to builde
 
 from .builders import ImagingSpaceBuilder, RigBuilder, SegmentationBuilder, SeriesBuilder
 from .emit.placeholders import Placeholder, PlaceholderWarning
-from .errors import BuilderError, ConflictError, SourceDataError, ValidationError
+from .errors import BuilderError, CompatibilityWarning, ConflictError, SourceDataError, ValidationError
 from .session import Session
 from .specs import IndicatorSpec as Indicator
 from .specs import InjectionSpec as Injection
@@ -15,6 +15,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BuilderError",
+    "CompatibilityWarning",
     "ConflictError",
     "ImagingSpaceBuilder",
     "Indicator",

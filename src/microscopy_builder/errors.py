@@ -55,3 +55,7 @@ class ValidationError(BuilderError):
 
 class SourceDataError(BuilderError):
     """An extractor returned data that disagrees with what it declared about itself."""
+
+
+class CompatibilityWarning(UserWarning):
+    """A valid choice that existing readers of the chosen format will not understand, or that drops data."""

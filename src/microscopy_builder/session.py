@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from pynwb import NWBHDF5IO, NWBFile
 from .builders import Builder
 from .emit import FORMATS, emitter_class
 from .emit.placeholders import Placeholder, PlaceholderReport
-from .errors import BuilderError, ConflictError, ValidationError
+from .errors import BuilderError, CompatibilityWarning, ConflictError, ValidationError
 from .io.atomic import write_atomically
 from .io.chunking import DEFAULT_BUFFER_BYTES, preflight
 from .io.dataset_config import BACKENDS, DatasetConfiguration, configure_series_data, is_wrapped
@@ -21,7 +22,7 @@ from .io.repack import stream_large_datasets
 from .io.namespaces import drop_extension_namespaces, namespaces_in_use
 from .registry import Registry, registrations
 from .specs import ImagingSpaceSpec, RigSpec, SegmentationSpec, SeriesSpec
-from .specs.shapes import describe_shape, imaging_shape, segmentation_shape
+from .specs.sources import describe_shape, imaging_shape, segmentation_shape
 
 ADDABLE = (SeriesSpec, SegmentationSpec, RigSpec, ImagingSpaceSpec)
 
@@ -111,6 +112,14 @@ class Session:
                 )
         if problems:
             raise ValidationError(problems)
+        if isinstance(spec, SegmentationSpec) and self.format == "legacy" and spec.masks in ("pixel", "voxel"):
+            warnings.warn(
+                f"segmentation {spec.name!r}: {spec.masks} masks are valid NWB, but roiextractors' "
+                f"NwbSegmentationExtractor (and tools built on it) reads only image masks; use .masks('image') "
+                f"for files those tools must read",
+                CompatibilityWarning,
+                stacklevel=2,
+            )
         entries = registrations(spec)
         self._check_names(entries)
         self._check_depths(entries)

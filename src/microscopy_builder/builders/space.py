@@ -90,13 +90,17 @@ class ImagingSpaceBuilder(Builder):
         y_mm: float,
         z_mm: float,
         origin: str,
-        orientation: str = "RAS",
+        orientation: str | None = None,
         anatomical_target: str | None = None,
         pitch_deg: float | None = None,
         yaw_deg: float | None = None,
         roll_deg: float | None = None,
     ) -> Self:
-        """Stereotactic position of the centre of the field of view (``z_mm``: imaging depth)."""
+        """Stereotactic position of the centre of the field of view (``z_mm``: imaging depth).
+
+        ``orientation`` is three letters, one of A/P, L/R and S/I per axis (e.g. ``"RAS"``); left
+        out, ndx-microscopy's required field is written as a reported placeholder.
+        """
         position = make_spec(
             PositionSpec,
             f"space {self.name!r}.fov_center",

@@ -14,8 +14,8 @@ from pynwb import NWBFile, ProcessingModule
 
 from ..io.chunking import ImagingDataIterator
 from ..specs import DeviceModelSpec, DeviceSpec, RigSpec, SegmentationSpec, SeriesSpec
-from ..errors import ValidationError
-from ..specs.shapes import imaging_shape, segmentation_shape
+from ..errors import ConflictError, ValidationError
+from ..specs.sources import has_usable_rate, imaging_shape, segmentation_shape
 from .fields import NDX_ATTRIBUTE, join_description
 from .grouping import Group, Layout
 from .placeholders import PlaceholderReport
@@ -249,12 +249,12 @@ class Emitter(ABC):
         timestamps or the user's overrides) when the frame counts match: a Suite2p folder knows only
         a rate, the movie it came from may know the real frame times."""
         series, source = segmentation.series, segmentation.source
-        series_has_times = series is not None and (
-            series.timestamps is not None or series.rate is not None or native_timestamps(series.source) is not None
-        )
-        if native_timestamps(source) is None and series_has_times:
+        if native_timestamps(source) is None and series is not None:
+            series_has_times = (
+                series.timestamps is not None or series.rate is not None or native_timestamps(series.source) is not None
+            )
             frames = next((d.shape[0] for d in source.get_traces_dict().values() if d is not None), None)
-            if frames == series.source.get_num_samples():
+            if frames == series.source.get_num_samples() and (series_has_times or not has_usable_rate(source)):
                 return resolve_timing(series)
         return timing_of(source)
 
@@ -315,6 +315,18 @@ def model_text(model: DeviceModelSpec, facts: Sequence[tuple[str, Any]]) -> str:
 def device_text(device: DeviceSpec, facts: Sequence[tuple[str, Any]]) -> str:
     """A device's description: the user's words, else its role; then facts with no typed field."""
     return join_description(device.description or f"{device.label.capitalize()} {device.name}", extra=facts)
+
+
+def refuse_taken_name(name: str, taken: Any, container: str, segmentation: SegmentationSpec) -> None:
+    """Two trace series may not share a name in one container (checked before anything is written)."""
+    if name in taken:
+        raise ConflictError(
+            "trace",
+            name,
+            ["name"],
+            f"segmentation {segmentation.name!r}: a trace series named {name!r} is already in {container}; "
+            f"rename one with .trace(kind, name=...)",
+        )
 
 
 def _where(groups: Sequence[str]) -> str:

@@ -26,8 +26,8 @@ from pynwb.ophys import (
 
 from ..io.chunking import ImagingDataIterator
 from ..specs import DeviceModelSpec, DeviceSpec, ImagingSpaceSpec, RigSpec, SegmentationSpec, SeriesSpec
-from .base import Emitter, model_text
-from .text import channel_text, space_text
+from .base import Emitter, model_text, refuse_taken_name
+from .text import channel_text, indicator_facts, space_text
 from .rois import image_description
 from .timing import Timing, resolve_timing
 
@@ -107,7 +107,7 @@ class LegacyEmitter(Emitter):
                         emission_lambda=channel.emission_wavelength_nm,
                     )
                 ],
-                description=space_text(space, fov_center_in_text=True),
+                description=space_text(space, fov_center_in_text=True, extra=indicator_facts(channel.indicator)),
                 device=devices.get("microscope"),
                 excitation_lambda=channel.excitation_wavelength_nm,
                 indicator=indicator,
@@ -209,6 +209,7 @@ class LegacyEmitter(Emitter):
             self._ophys_container(DfOverF, "DfOverF") if kind == "dff" else self._ophys_container(Fluorescence, "Fluorescence")
         )
         timing, _ = fields.pop("timing"), fields.pop("source_series")
+        refuse_taken_name(fields["name"], container.roi_response_series, f"{container.name} of processing/ophys", segmentation)
         series = RoiResponseSeries(**fields, **timing.series_kwargs())
         container.add_roi_response_series(series)
         return series

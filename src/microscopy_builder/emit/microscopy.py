@@ -21,7 +21,7 @@ from ..specs import (
     SeriesSpec,
     safe_name,
 )
-from .base import Emitter, model_text, split_typed
+from .base import Emitter, model_text, refuse_taken_name, split_typed
 from .fields import join_description
 from .grouping import Group, Layout, plan_layout
 from .rois import image_description, native_mask_type
@@ -139,7 +139,7 @@ class MicroscopyEmitter(Emitter):
             injection_date=injection.date,
             viral_injection_coordinates=None
             if position is None
-            else _stereotactic(position, "viral_injection_coordinates", indicator.label),
+            else self._stereotactic(position, "viral_injection_coordinates", indicator.label),
         )
         self.metadata().add_viral_vectors(vector)
         self.metadata().add_viral_vector_injections(obj)
@@ -157,6 +157,23 @@ class MicroscopyEmitter(Emitter):
 
         return self._once("channel", f"{rig.key}/{channel.name}", make)
 
+    def _stereotactic(self, position: PositionSpec, name: str, default_target: str) -> Any:
+        orientation = position.orientation or self.report.text(
+            f"{name} of {default_target!r}", "orientation", "give orientation='RAS' (or the letters of your axes)"
+        )
+        return devices_ext.StereotacticPosition(
+            name=name,
+            anatomical_target=position.anatomical_target or default_target,
+            origin=position.origin,
+            orientation=orientation,
+            x_in_mm=position.x_mm,
+            y_in_mm=position.y_mm,
+            z_in_mm=position.z_mm,
+            pitch_in_deg=position.pitch_deg,
+            yaw_in_deg=position.yaw_deg,
+            roll_in_deg=position.roll_deg,
+        )
+
     # -- spaces and series --------------------------------------------------------------------------
     def emit_space(self, space: ImagingSpaceSpec, frame_shape: tuple[int, int]) -> Any:
         def make() -> Any:
@@ -173,7 +190,7 @@ class MicroscopyEmitter(Emitter):
                 illumination_pattern=self._illumination(space),
                 fov_center_coordinates=None
                 if space.fov_center is None
-                else _stereotactic(space.fov_center, "fov_center_coordinates", target),
+                else self._stereotactic(space.fov_center, "fov_center_coordinates", target),
                 **dict(zip(grid, (list(space.pixel_size_um), list(space.dimensions or frame_shape)))),
             )
 
@@ -287,7 +304,9 @@ class MicroscopyEmitter(Emitter):
         if container_name not in module.data_interfaces:
             # placed before it holds anything, so each series' ROI region finds its table in the file
             module.add(ndx.MicroscopyResponseSeriesContainer(name=container_name, microscopy_response_series=[]))
-        module.data_interfaces[container_name].add_microscopy_response_series(series)
+        container = module.data_interfaces[container_name]
+        refuse_taken_name(series.name, container.microscopy_response_series, container_name, segmentation)
+        container.add_microscopy_response_series(series)
         return series
 
 
@@ -296,18 +315,3 @@ def _by_geometry(space: ImagingSpaceSpec, planar: type, volumetric: type) -> tup
     if space.is_volumetric:
         return volumetric, "volumetric_imaging_space"
     return planar, "planar_imaging_space"
-
-
-def _stereotactic(position: PositionSpec, name: str, default_target: str) -> Any:
-    return devices_ext.StereotacticPosition(
-        name=name,
-        anatomical_target=position.anatomical_target or default_target,
-        origin=position.origin,
-        orientation=position.orientation,
-        x_in_mm=position.x_mm,
-        y_in_mm=position.y_mm,
-        z_in_mm=position.z_mm,
-        pitch_in_deg=position.pitch_deg,
-        yaw_in_deg=position.yaw_deg,
-        roll_in_deg=position.roll_deg,
-    )

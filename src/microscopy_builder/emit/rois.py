@@ -9,6 +9,7 @@ axis order of image masks.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,8 +18,9 @@ import numpy as np
 from hdmf.common import ElementIdentifiers, VectorData, VectorIndex
 from hdmf.data_utils import GenericDataChunkIterator
 
+from ..errors import CompatibilityWarning
 from ..specs import TRACE_KINDS, SegmentationSpec
-from ..specs.shapes import segmentation_shape
+from ..specs.sources import segmentation_shape
 
 PIXEL_MASK_DTYPE = np.dtype([("x", "<u4"), ("y", "<u4"), ("weight", "<f4")])
 VOXEL_MASK_DTYPE = np.dtype([("x", "<u4"), ("y", "<u4"), ("z", "<u4"), ("weight", "<f4")])
@@ -255,6 +257,13 @@ def written_traces(segmentation: SegmentationSpec, background: RoiSet | None) ->
         if kind not in selected or data is None or (kind == "background" and background is None):
             continue
         if 0 in data.shape or all_zero(data):
+            if segmentation.traces is not None:  # asked for by name: say why it is missing
+                warnings.warn(
+                    f"segmentation {segmentation.name!r}: the {kind!r} traces are empty or all zero and are not "
+                    f"written",
+                    CompatibilityWarning,
+                    stacklevel=2,
+                )
             continue
         chosen.append((kind, data))
     return chosen

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..specs import ChannelSpec, ImagingSpaceSpec
+from ..specs import ChannelSpec, ImagingSpaceSpec, IndicatorSpec
 from .fields import join_description
 
 
@@ -15,9 +15,34 @@ def channel_text(channel: ChannelSpec) -> str:
     )
 
 
-def space_text(space: ImagingSpaceSpec, *, origin_in_text: bool = False, fov_center_in_text: bool = False) -> str:
-    """A space's description: the user's words, then facts the format has no field for."""
-    facts = []
+def indicator_facts(indicator: IndicatorSpec | None) -> list[tuple[str, str]]:
+    """What is known of an indicator beyond its label, for a format with no field for it."""
+    if indicator is None:
+        return []
+    about = [indicator.label, *(t.rstrip(".") for t in (indicator.description,) if t)]
+    about += [f"from {indicator.manufacturer}"] if indicator.manufacturer else []
+    facts = [("indicator", ", ".join(about))] if len(about) > 1 else []
+    injection = indicator.injection
+    if injection is not None:
+        parts = [injection.construct_name, f"{injection.volume_ul:g} uL"]
+        parts += [f"titer {injection.titer_vg_per_ml:g} vg/mL"] if injection.titer_vg_per_ml is not None else []
+        parts += [f"vector from {injection.vector_manufacturer}"] if injection.vector_manufacturer else []
+        parts += [f"on {injection.date}"] if injection.date else []
+        parts += [f"at {injection.position.summary()}"] if injection.position is not None else []
+        parts += [injection.description.rstrip(".")] if injection.description else []
+        facts.append((f"injection of {indicator.label}", ", ".join(parts)))
+    return facts
+
+
+def space_text(
+    space: ImagingSpaceSpec,
+    *,
+    origin_in_text: bool = False,
+    fov_center_in_text: bool = False,
+    extra: list[tuple[str, str]] = (),
+) -> str:
+    """A space's description: the user's words, then facts the format has no field for (and ``extra``)."""
+    facts = list(extra)
     if origin_in_text and space.origin is not None:
         facts.append(("origin of the first pixel", space.origin.summary()))
     if fov_center_in_text and space.fov_center is not None:

@@ -8,6 +8,7 @@ import attrs
 import numpy as np
 
 from ..specs import SeriesSpec
+from ..specs.sources import native_timestamps
 
 # Timestamps whose intervals stay within this fraction of the mean interval are regular.
 REGULARITY_TOLERANCE = 1e-6
@@ -29,14 +30,6 @@ class Timing:
     @property
     def regular_rate(self) -> float | None:
         return self.rate
-
-
-def native_timestamps(source) -> np.ndarray | None:
-    """The extractor's own frame times (from the format or set with ``set_times``), else ``None``."""
-    times = source.get_native_timestamps() if hasattr(source, "get_native_timestamps") else None
-    if times is None and getattr(source, "_times", None) is not None:
-        times = source.get_timestamps()
-    return None if times is None else np.asarray(times, dtype="float64")
 
 
 def resolve_timing(series: SeriesSpec) -> Timing:

@@ -9,7 +9,7 @@ import numpy as np
 from hdmf.data_utils import GenericDataChunkIterator
 
 from ..errors import SourceDataError
-from ..specs.shapes import imaging_shape
+from ..specs.sources import imaging_shape
 
 DEFAULT_CHUNK_BYTES = 4 * 1024**2
 # Measured (benchmarks/bench_imaging.py): extractors often allocate several times the declared

@@ -23,7 +23,7 @@ class PositionSpec:
     y_mm: float = attrs.field(converter=float)
     z_mm: float = attrs.field(converter=float)
     origin: str
-    orientation: str = "RAS"
+    orientation: str | None = None
     anatomical_target: str | None = None
     pitch_deg: float | None = optional_float()
     yaw_deg: float | None = optional_float()
@@ -37,7 +37,7 @@ class PositionSpec:
                 problems.append(f"{where}.{name}: must be a finite number, got {value!r}")
         letters = self.orientation.upper() if isinstance(self.orientation, str) else ""
         axes_covered = sorted(next((i for i, pair in enumerate(ORIENTATION_LETTERS) if c in pair), -1) for c in letters)
-        if len(letters) != 3 or axes_covered != [0, 1, 2]:
+        if self.orientation is not None and (len(letters) != 3 or axes_covered != [0, 1, 2]):
             problems.append(
                 f"{where}.orientation: must be three letters, one of A/P, L/R and S/I each (e.g. 'RAS'), "
                 f"got {self.orientation!r}"
@@ -48,4 +48,5 @@ class PositionSpec:
 
     def summary(self) -> str:
         """One line for free-text fields: ``(x, y, z) mm from bregma, RAS``."""
-        return f"({self.x_mm:g}, {self.y_mm:g}, {self.z_mm:g}) mm from {self.origin}, {self.orientation}"
+        orientation = f", {self.orientation}" if self.orientation else ""
+        return f"({self.x_mm:g}, {self.y_mm:g}, {self.z_mm:g}) mm from {self.origin}{orientation}"

@@ -10,7 +10,7 @@ import numpy as np
 from ._fields import identity_field, optional_str
 from .rig import RigSpec
 from .series import SeriesSpec, space_fit_problems
-from .shapes import describe_shape, imaging_shape, segmentation_shape
+from .sources import describe_shape, has_usable_rate, imaging_shape, native_timestamps, segmentation_shape
 from .space import ImagingSpaceSpec
 
 MASK_TYPES = ("image", "pixel", "voxel")
@@ -130,6 +130,14 @@ class SegmentationSpec:
             lengths.add(int(shape[0]))
         if len(lengths) > 1:
             problems.append(f"{where}.source: trace types disagree on the number of frames: {sorted(lengths)}")
+        if lengths and not has_usable_rate(source) and native_timestamps(source) is None:
+            series_frames = None if series_source is None else int(series_source.get_num_samples())
+            if series_frames not in lengths:
+                problems.append(
+                    f"{where}.source: the extractor reports neither a sampling rate nor timestamps, so its traces "
+                    f"have no times; link the movie they came from with .series(series) (same number of frames), "
+                    f"or give the extractor times with extractor.set_times(timestamps)"
+                )
         if lengths and series_source is not None and hasattr(series_source, "get_num_samples"):
             frames = int(series_source.get_num_samples())
             if frames not in lengths:
@@ -147,3 +155,4 @@ class SegmentationSpec:
                     f"{mask_shape}"
                 )
         return problems
+

@@ -9,7 +9,7 @@ import numpy as np
 
 from ._fields import check_name, check_non_negative, check_positive, identity_field, optional_array, optional_float, optional_str
 from .rig import RigSpec
-from .shapes import describe_shape, imaging_shape
+from .sources import describe_shape, has_usable_rate, imaging_shape, native_timestamps
 from .space import ImagingSpaceSpec
 
 LOCATIONS = ("acquisition", "processing")
@@ -96,18 +96,14 @@ class SeriesSpec:
                 f"{where}.timestamps: {len(self.timestamps)} timestamps for {num_frames} frames; give one per frame"
             )
         if self.timestamps is None and self.rate is None:
-            native = source.get_native_timestamps() if hasattr(source, "get_native_timestamps") else None
-            if native is None and getattr(source, "_times", None) is not None:
-                native = source.get_timestamps()
+            native = native_timestamps(source)
             if native is not None:
-                problems += _timestamp_problems(np.asarray(native, dtype="float64"), f"{where}.source timestamps")
-            else:
-                rate = source.get_sampling_frequency()
-                if rate is None or not np.isfinite(rate) or rate <= 0:
-                    problems.append(
-                        f"{where}.source: the extractor reports no usable sampling rate ({rate!r}); "
-                        f"give .rate(hz) or .timestamps(...)"
-                    )
+                problems += _timestamp_problems(native, f"{where}.source timestamps")
+            elif not has_usable_rate(source):
+                problems.append(
+                    f"{where}.source: the extractor reports no usable sampling rate "
+                    f"({source.get_sampling_frequency()!r}); give .rate(hz) or .timestamps(...)"
+                )
         if self.space is not None:
             problems += space_fit_problems(self.space, imaging_shape(source), f"{where}.source", what="frames")
         return problems
