@@ -327,12 +327,12 @@ class Verification:
         return not self.problems
 
 
-def frames_to_check(num_frames: int, count: int = 4) -> list[int]:
-    """First, second, middle and last frame, plus ``count`` reproducible random ones."""
+def sample_indices(length: int, count: int = 4) -> list[int]:
+    """First, second, middle and last index (of frames, ROIs, ...), plus ``count`` reproducible random ones."""
     import numpy as np
 
-    chosen = {0, min(1, num_frames - 1), num_frames // 2, num_frames - 1}
-    chosen.update(int(i) for i in np.random.default_rng(0).integers(0, num_frames, size=count))
+    chosen = {0, min(1, length - 1), length // 2, length - 1}
+    chosen.update(int(i) for i in np.random.default_rng(0).integers(0, length, size=count))
     return sorted(chosen)
 
 
@@ -375,7 +375,7 @@ def compare_frames(data: Any, movie: Movie, *, transposed: bool) -> list[str]:
         return [f"dataset {tuple(data.shape)} {data.dtype}, expected {expected_shape} uint16"]
     extractor = movie.extractor()
     problems = []
-    for index in frames_to_check(movie.frames):
+    for index in sample_indices(movie.frames):
         source = extractor.get_series(start_sample=index, end_sample=index + 1)[0]
         if not np.array_equal(np.asarray(data[index]), source.transpose(axes)):
             problems.append(f"frame {index} differs from the extractor's")

@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from bench_imaging import (
+    sample_indices,
     GZIP_LEVEL,
     NEUROCONV_EXPECTED,
     SESSION_START,
@@ -480,15 +481,6 @@ class Verification:
         return not self.problems
 
 
-def rois_to_check(num_rois: int, count: int = 4) -> list[int]:
-    """First, second, middle and last ROI, plus ``count`` reproducible random ones."""
-    import numpy as np
-
-    chosen = {0, min(1, num_rois - 1), num_rois // 2, num_rois - 1}
-    chosen.update(int(i) for i in np.random.default_rng(0).integers(0, num_rois, size=count))
-    return sorted(chosen)
-
-
 def verify_output(run: Run, segmentation: Segmentation, path: Path) -> Verification:
     """Read ``path`` with ``pynwb.read_nwb`` and compare ROIs, masks, acceptance and traces with the source."""
     from pynwb import read_nwb
@@ -520,7 +512,7 @@ def compare_masks(table: Any, segmentation: Segmentation, masks: str, tool: Tool
     source = segmentation.pixel_masks()
     frame_shape = (segmentation.rows, segmentation.columns)
     problems = []
-    for index in rois_to_check(segmentation.rois):
+    for index in sample_indices(segmentation.rois):
         if masks == "image":
             stored = np.asarray(table["image_mask"].data[index])
             expected = dense_mask(source[index], frame_shape)
@@ -552,7 +544,7 @@ def compare_traces(traces: dict[str, Any], segmentation: Segmentation) -> list[s
 
     source = segmentation.traces()
     frames = slice(segmentation.frames // 3, segmentation.frames // 3 + 50)
-    rois = rois_to_check(segmentation.rois)
+    rois = sample_indices(segmentation.rois)
     problems = []
     for kind, series in traces.items():
         data = series.data

@@ -421,3 +421,17 @@ def test_two_planes_claiming_one_depth_are_refused(tmp_path, rig, plane_base):
     path = session.write(tmp_path / "one.nwb")
     with read(path) as nwbfile:
         assert list(nwbfile.acquisition) == ["A"]
+
+
+def test_two_channels_of_one_volume_share_a_multi_channel_container(tmp_path, two_colour, volume):
+    green, red = volumetric_imaging(seed=1), volumetric_imaging(seed=2)
+    session = new_session("ndx-microscopy")
+    session.add(mb.SeriesBuilder("GreenVolume").from_extractor(green).rig(two_colour).channel("Green").space(volume))
+    session.add(mb.SeriesBuilder("RedVolume").from_extractor(red).rig(two_colour).channel("Red").space(volume))
+    path = session.write(tmp_path / "volumes.nwb")
+    with read(path) as nwbfile:
+        movies = nwbfile.acquisition["MultiChannel_V1_volume"].microscopy_series
+        assert {name: type(m).__name__ for name, m in movies.items()} == {
+            "GreenVolume": "VolumetricMicroscopySeries", "RedVolume": "VolumetricMicroscopySeries"}
+        np.testing.assert_array_equal(movies["RedVolume"].data[:], red.get_series().transpose(0, 3, 1, 2))
+        assert movies["GreenVolume"].volumetric_imaging_space.object_id == movies["RedVolume"].volumetric_imaging_space.object_id
