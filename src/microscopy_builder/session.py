@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import attrs
 from pynwb import NWBHDF5IO, NWBFile
 
 from .builders import Builder
@@ -17,7 +18,8 @@ from .emit.placeholders import Placeholder, PlaceholderReport
 from .errors import BuilderError, CompatibilityWarning, ConflictError, ValidationError
 from .io.atomic import write_atomically
 from .io.chunking import DEFAULT_BUFFER_BYTES, preflight
-from .io.dataset_config import BACKENDS, DatasetConfiguration, configure_series_data, is_wrapped
+from .io.dataset_config import BACKENDS, DatasetConfiguration, configure_series_data, defer_series_data, is_wrapped
+from .io.parallel import default_progress, default_workers, fill_dataset, find_dataset, progress_bar
 from .io.repack import stream_large_datasets
 from .io.namespaces import drop_extension_namespaces, namespaces_in_use
 from .registry import Registry, registrations
@@ -221,14 +223,34 @@ class Session:
         backend: str | None = None,
         overwrite: bool = False,
         buffer_bytes: int = DEFAULT_BUFFER_BYTES,
+        max_workers: int | None = None,
+        progress: bool | None = None,
+        compression: DatasetConfiguration | Mapping[str, DatasetConfiguration] | None = None,
     ) -> Path:
         """Write the session to ``path`` and return it.
 
-        ``backend`` is ``"hdf5"`` or ``"zarr"``; by default a ``.zarr`` suffix selects Zarr. The
-        file is written beside ``path`` and moved into place only when complete; an existing
-        ``path`` is replaced only with ``overwrite=True``. A second ``write`` of the same session
-        exports the first file to the new path. ``buffer_bytes`` bounds one read from an
-        extractor (default 32 MiB): memory used for data does not grow with the movie.
+        Parameters
+        ----------
+        path
+            Destination; written beside it and moved into place only when complete.
+        backend
+            ``"hdf5"`` or ``"zarr"``; by default a ``.zarr`` suffix selects Zarr.
+        overwrite
+            Replace an existing ``path`` (otherwise a ``ValidationError``).
+        buffer_bytes
+            Upper bound of one read from an extractor (default 32 MiB): memory used for data
+            does not grow with the movie.
+        max_workers
+            Threads compressing imaging chunks (default: the cores available); 1 compresses in
+            the writing thread.
+        progress
+            A progress bar per imaging series (default: when standard error is a terminal).
+        compression
+            A :class:`DatasetConfiguration` for every imaging series, or one per series name
+            (``{"TwoPhotonSeries": DatasetConfiguration(compression_level=6)}``); unnamed series
+            keep the default (gzip level 4, whole-frame chunks of up to 4 MiB).
+
+        A second ``write`` of the same session exports the first file to the new path.
         """
         path = Path(path)
         backend = backend or ("zarr" if path.suffix == ".zarr" else "hdf5")
@@ -239,6 +261,9 @@ class Session:
             problems.append(f"path: {str(path)!r} is a folder; an HDF5 file cannot replace it")
         if not isinstance(buffer_bytes, int) or buffer_bytes <= 0:
             problems.append(f"buffer_bytes: must be a positive number of bytes, got {buffer_bytes!r}")
+        if max_workers is not None and (not isinstance(max_workers, int) or max_workers < 1):
+            problems.append(f"max_workers: must be a whole number of threads >= 1, got {max_workers!r}")
+        configurations = _configurations(compression, self._registry.of_kind("series"), problems)
         if self._spent:
             problems.append(
                 "session: an earlier write failed part-way and consumed its data streams; "
@@ -261,15 +286,17 @@ class Session:
         for series in self._registry.of_kind("series"):
             preflight(series.source, f"series {series.name!r}.source")
         self._emit()
-        configuration = DatasetConfiguration()
-        for series in self._emitter.series_objects:
-            if not is_wrapped(series):
-                configure_series_data(series, backend, configuration, buffer_bytes)
+        pending = [(s, configurations.get(s.name, DatasetConfiguration())) for s in self._emitter.series_objects if not is_wrapped(s)]
+        problems = [p for s, c in pending for p in c.problems(f"compression[{s.name!r}]", tuple(s.data.maxshape))]
+        if problems:
+            raise ValidationError(problems)
+        deferred = [(s, defer_series_data(s, backend, c, buffer_bytes), c) for s, c in pending]
         for dataset in self._emitter.streamed_datasets:
             if not is_wrapped(dataset):
-                configure_series_data(dataset, backend, configuration)
+                configure_series_data(dataset, backend, DatasetConfiguration())
+        plan = _FillPlan(deferred, max_workers or default_workers(), default_progress() if progress is None else progress)
         try:
-            write_atomically(path, lambda tmp: self._write_new(tmp, backend))
+            write_atomically(path, lambda tmp: self._write_new(tmp, backend, plan))
         except BaseException:
             self._spent = True
             raise
@@ -277,9 +304,18 @@ class Session:
         self._written_identities = self._registry.identities()
         return path
 
-    def _write_new(self, temporary: Path, backend: str) -> None:
+    def _write_new(self, temporary: Path, backend: str, plan: _FillPlan) -> None:
         with _io_class(backend)(str(temporary), mode="w") as io:
             io.write(self._nwbfile)
+        for series, source, configuration in plan.series:
+            file, dataset = find_dataset(temporary, backend, series.object_id)
+            try:
+                with progress_bar(plan.progress, source.maxshape[0], series.name) as bar:
+                    fill_dataset(dataset, source, backend=backend, compression_level=configuration.level,
+                                 max_workers=plan.max_workers, progress=bar)
+            finally:
+                if backend == "hdf5":
+                    file.close()
         self._finish(temporary, backend)
 
     def _export(self, temporary: Path, backend: str) -> None:
@@ -294,6 +330,37 @@ class Session:
     def _finish(self, temporary: Path, backend: str) -> None:
         if self.format == "legacy":
             drop_extension_namespaces(temporary, backend, keep=namespaces_in_use(self._nwbfile))
+
+
+@attrs.frozen
+class _FillPlan:
+    """The imaging series written empty by hdmf and filled afterwards, and how."""
+
+    series: list[tuple[Any, Any, DatasetConfiguration]]
+    max_workers: int
+    progress: bool
+
+
+def _configurations(
+    compression: DatasetConfiguration | Mapping[str, DatasetConfiguration] | None,
+    series: list[SeriesSpec],
+    problems: list[str],
+) -> dict[str, DatasetConfiguration]:
+    """Per series name, the configuration the caller chose."""
+    if compression is None:
+        return {}
+    if isinstance(compression, DatasetConfiguration):
+        return {s.name: compression for s in series}
+    if not isinstance(compression, Mapping):
+        problems.append(f"compression: give a DatasetConfiguration or a dict of them by series name, got {compression!r}")
+        return {}
+    names = {s.name for s in series}
+    for name, configuration in compression.items():
+        if name not in names:
+            problems.append(f"compression[{name!r}]: no series of that name (series: {', '.join(sorted(names)) or 'none'})")
+        elif not isinstance(configuration, DatasetConfiguration):
+            problems.append(f"compression[{name!r}]: must be a DatasetConfiguration, got {configuration!r}")
+    return dict(compression)
 
 
 def _data_shape(spec: SeriesSpec | SegmentationSpec) -> tuple[int, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -64,6 +65,7 @@ class ImagingDataIterator(GenericDataChunkIterator):
         swap_xy: bool,
         buffer_bytes: int = DEFAULT_BUFFER_BYTES,
         chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+        chunk_shape: tuple[int, ...] | None = None,
         display_progress: bool = False,
     ):
         self._extractor = extractor
@@ -76,24 +78,38 @@ class ImagingDataIterator(GenericDataChunkIterator):
         source_shape = (self._num_frames, *self._source_sample_shape)
         shape = tuple(source_shape[axis] for axis in self._axes)
         self._shape = shape
-        chunk_shape = chunk_shape_for(shape, self._source_dtype.itemsize, min(chunk_bytes, buffer_bytes))
+        chunk_shape = chunk_shape or chunk_shape_for(shape, self._source_dtype.itemsize, min(chunk_bytes, buffer_bytes))
         frame_bytes = math.prod(shape[1:]) * self._source_dtype.itemsize
         buffer_frames = max(chunk_shape[0], (buffer_bytes // max(frame_bytes, 1)) // chunk_shape[0] * chunk_shape[0])
         buffer_shape = (min(buffer_frames, shape[0]), *shape[1:])
         super().__init__(chunk_shape=chunk_shape, buffer_shape=buffer_shape, display_progress=display_progress)
 
-    def with_buffer(self, buffer_bytes: int) -> "ImagingDataIterator":
-        """A fresh iterator over the same source reading at most ``buffer_bytes`` at a time."""
+    def with_buffer(self, buffer_bytes: int, *, chunk_shape: tuple[int, ...] | None = None) -> "ImagingDataIterator":
+        """A fresh iterator over the same source reading about ``buffer_bytes`` at a time (at least one
+        chunk's frames), stored in ``chunk_shape`` chunks when given."""
         return ImagingDataIterator(
-            self._extractor, swap_xy=self._swap_xy, buffer_bytes=buffer_bytes, chunk_bytes=self._chunk_bytes
+            self._extractor,
+            swap_xy=self._swap_xy,
+            buffer_bytes=buffer_bytes,
+            chunk_bytes=self._chunk_bytes,
+            chunk_shape=chunk_shape,
         )
 
+    def blocks(self) -> Iterator[tuple[int, np.ndarray]]:
+        """(first frame, frames) of every buffer, in stored axis order: a fresh pass over the source."""
+        step = self.buffer_shape[0]
+        for start in range(0, self._num_frames, step):
+            yield start, self._read(start, min(start + step, self._num_frames))
+
     def _get_data(self, selection: tuple[slice, ...]) -> np.ndarray:
-        start, stop = selection[0].start, selection[0].stop
+        frames = self._read(selection[0].start, selection[0].stop)
+        return np.ascontiguousarray(frames[(slice(None), *selection[1:])])
+
+    def _read(self, start: int, stop: int) -> np.ndarray:
+        """Frames ``start:stop`` from the extractor, checked and transposed to the stored order."""
         frames = np.asarray(self._extractor.get_series(start_sample=start, end_sample=stop))
         check_frames(frames, (stop - start, *self._source_sample_shape), self._source_dtype, first_frame=start)
-        frames = frames.transpose(self._axes)
-        return np.ascontiguousarray(frames[(slice(None), *selection[1:])])
+        return np.ascontiguousarray(frames.transpose(self._axes))
 
     def _get_dtype(self) -> np.dtype:
         return self._source_dtype

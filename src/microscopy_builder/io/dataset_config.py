@@ -8,19 +8,56 @@ import attrs
 from hdmf.container import Data
 from hdmf.data_utils import DataIO
 
+from .chunking import ImagingDataIterator
+from .parallel import DeferredData
+
 BACKENDS = ("hdf5", "zarr")
+
+
+COMPRESSIONS = ("gzip", None)
 
 
 @attrs.frozen(kw_only=True)
 class DatasetConfiguration:
     """How one large dataset is stored.
 
-    ``compression`` is ``"gzip"`` (the default: every HDF5 reader and DANDI accept it) or
-    ``None``; ``compression_level`` 0-9.
+    Parameters
+    ----------
+    compression
+        ``"gzip"`` (the default: every HDF5 reader, MATLAB and DANDI read it with no plugin) or
+        ``None``.
+    compression_level
+        0 (fastest) to 9 (smallest); default 4.
+    chunk_shape
+        Stored chunk shape in the file's axis order, e.g. ``(32, 256, 256)``; default: the rule of
+        :func:`~microscopy_builder.io.chunking.chunk_shape_for` (whole frames, up to 4 MiB).
     """
 
     compression: str | None = "gzip"
     compression_level: int = 4
+    chunk_shape: tuple[int, ...] | None = attrs.field(
+        default=None, converter=lambda v: None if v is None else tuple(int(n) for n in v)
+    )
+
+    @property
+    def level(self) -> int | None:
+        """The deflate level, or ``None`` when uncompressed."""
+        return self.compression_level if self.compression == "gzip" else None
+
+    def problems(self, where: str, shape: tuple[int, ...]) -> list[str]:
+        """What is wrong with this configuration for a dataset of ``shape``."""
+        problems = []
+        if self.compression not in COMPRESSIONS:
+            problems.append(f"{where}.compression: must be one of {COMPRESSIONS}, got {self.compression!r}")
+        if not isinstance(self.compression_level, int) or not 0 <= self.compression_level <= 9:
+            problems.append(f"{where}.compression_level: must be a whole number 0-9, got {self.compression_level!r}")
+        if self.chunk_shape is not None:
+            if len(self.chunk_shape) != len(shape) or any(c < 1 or c > n for c, n in zip(self.chunk_shape, shape)):
+                problems.append(
+                    f"{where}.chunk_shape: {self.chunk_shape} does not fit the stored shape {shape}; give one "
+                    f"positive size per axis, none larger than the axis"
+                )
+        return problems
 
     def data_io(self, backend: str, chunks: tuple[int, ...] | None) -> tuple[type, dict[str, Any]]:
         """The backend's DataIO class and its arguments for this configuration."""
@@ -55,6 +92,18 @@ def configure_series_data(
         container.set_data_io(data_io_class, data_io_kwargs)
     else:
         container.set_data_io("data", data_io_class, data_io_kwargs)
+
+
+def defer_series_data(
+    series: Any, backend: str, configuration: DatasetConfiguration, buffer_bytes: int
+) -> ImagingDataIterator:
+    """Give hdmf an empty stand-in for a series' imaging data (shape, dtype, chunks, compression) and
+    return the re-planned source that :func:`~microscopy_builder.io.parallel.fill_dataset` stores later."""
+    source = series.fields["data"].with_buffer(buffer_bytes, chunk_shape=configuration.chunk_shape)
+    series.fields["data"] = DeferredData(source)
+    data_io_class, data_io_kwargs = configuration.data_io(backend, tuple(source.chunk_shape))
+    series.set_data_io("data", data_io_class, data_io_kwargs)
+    return source
 
 
 def is_wrapped(container: Any) -> bool:
