@@ -70,7 +70,12 @@ class Registry:
 
     def register(self, entries: Iterable[tuple[str, str, Any]]) -> None:
         """Register all entries or none: every conflict is checked before anything is stored."""
-        entries = list(entries)
+        for identity, spec in self.check(entries).items():
+            self._specs.setdefault(identity, spec)
+
+    def check(self, entries: Iterable[tuple[str, str, Any]]) -> dict[tuple[str, str], Any]:
+        """Raise ``ConflictError`` if an entry conflicts with a registered one or another entry;
+        return the entries by (kind, key)."""
         pending: dict[tuple[str, str], Any] = {}
         for kind, key, spec in entries:
             known = pending.get((kind, key), self._specs.get((kind, key)))
@@ -79,8 +84,7 @@ class Registry:
                 if fields:
                     raise ConflictError(kind, key, fields)
             pending.setdefault((kind, key), spec)
-        for identity, spec in pending.items():
-            self._specs.setdefault(identity, spec)
+        return pending
 
     def of_kind(self, kind: str) -> list[Any]:
         return [spec for (k, _), spec in self._specs.items() if k == kind]

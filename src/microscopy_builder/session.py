@@ -127,6 +127,10 @@ class Session:
         self._check_depths(entries)
         if isinstance(spec, (SeriesSpec, SegmentationSpec)):
             self._check_space_shape(spec)
+        self._registry.check(entries)
+        if isinstance(spec, SeriesSpec):  # grouping conflicts surface here, before anything is registered
+            known = [s for s in self._registry.of_kind("series") if s.key != spec.key]
+            self._emitter.check_layout([*known, spec])
         self._registry.register(entries)
         return self
 
@@ -167,6 +171,14 @@ class Session:
             if kind != "space" or space.base_key is None:
                 continue
             for other in self._registry.of_kind("space"):
+                if other.base_key == space.base_key and other.pixel_size_um != space.pixel_size_um:
+                    raise ValidationError(
+                        [
+                            f"space {space.name!r}: planes {other.name!r} and {space.name!r} of space "
+                            f"{space.base_key!r} differ in pixel size ({other.pixel_size_um} vs {space.pixel_size_um}); "
+                            f"planes from at_depth share their base's grid: derive a plane of another space instead"
+                        ]
+                    )
                 if other.base_key == space.base_key and other.depth_um == space.depth_um and other.key != key:
                     raise ValidationError(
                         [
@@ -177,7 +189,8 @@ class Session:
                     )
 
     def _check_space_shape(self, spec: SeriesSpec | SegmentationSpec) -> None:
-        """Everything on one space shares its grid (checked when the space leaves it to the data)."""
+        """Everything on one space, or on the planes of one base space, shares its grid (checked when the
+        space leaves it to the data)."""
         kind = "series" if isinstance(spec, SeriesSpec) else "segmentation"
         space = spec.space
         if space.dimensions is not None:
@@ -185,7 +198,10 @@ class Session:
         shape = _data_shape(spec)
         for other_kind in ("series", "segmentation"):
             for other in self._registry.of_kind(other_kind):
-                if other.space.key != space.key or (other_kind, other.key) == (kind, spec.key):
+                same_grid = other.space.key == space.key or (
+                    space.base_key is not None and other.space.base_key == space.base_key
+                )
+                if not same_grid or (other_kind, other.key) == (kind, spec.key):
                     continue
                 other_shape = _data_shape(other)
                 if other_shape != shape:

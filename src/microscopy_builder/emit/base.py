@@ -53,7 +53,7 @@ class Emitter(ABC):
         self.report = report
         self._made: dict[tuple[str, str], Any] = {}
         self.series_objects: list[Any] = []
-        self._series_parents: dict[str, tuple[str, ...]] = {}
+        self._series_parents: dict[str, tuple[Group, ...]] = {}
         self.layout = Layout()
         #: other objects whose ``data`` streams from an iterator (traces, image masks), for compression
         self.streamed_datasets: list[Any] = []
@@ -65,18 +65,7 @@ class Emitter(ABC):
         """Emit every rig, series and segmentation not emitted yet."""
         for rig in rigs:
             self.emit_rig(rig)
-        self.layout = self.plan_layout(series)
-        for key, placed in self._series_parents.items():
-            planned = tuple(group.name for group in self.layout.parents(key))
-            if planned != placed:
-                raise ValidationError(
-                    [
-                        f"series {key!r}: it was placed {_where(placed)} when the file was first read, but with "
-                        f"the series added since it belongs {_where(planned)}; a placed object cannot move. Add "
-                        f"every series of a multi-plane or multi-channel recording before reading session.nwbfile, "
-                        f"or mark the series .ungrouped()"
-                    ]
-                )
+        self.layout = self.check_layout(series)
         for item in series:
             self.emit_series(item)
         for item in segmentations:
@@ -144,13 +133,29 @@ class Emitter(ABC):
         """Which containers the series go in; by default none (every series stands alone)."""
         return Layout()
 
+    def check_layout(self, series: Sequence[SeriesSpec]) -> Layout:
+        """The layout of ``series``; ``ValidationError`` when it would move a series already placed."""
+        layout = self.plan_layout(series)
+        for key, placed in self._series_parents.items():
+            planned = layout.parents(key)
+            if planned != placed:
+                raise ValidationError(
+                    [
+                        f"series {key!r}: it was placed {_where(placed)} when the file was first read, but with "
+                        f"the series added since it belongs {_where(planned)}; a placed object cannot move. Add "
+                        f"every series of a multi-plane or multi-channel recording before reading session.nwbfile, "
+                        f"or mark the series .ungrouped()"
+                    ]
+                )
+        return layout
+
     def _place_series(self, series: SeriesSpec) -> Any:
         rig = self.emit_rig(series.rig)
         data = ImagingDataIterator(series.source, swap_xy=self.swap_xy)
         obj = self._make_series(series, rig, data, resolve_timing(series))
         groups = self.layout.parents(series.key)
         self._place(obj, series.location, groups)
-        self._series_parents[series.key] = tuple(group.name for group in groups)
+        self._series_parents[series.key] = groups
         self.series_objects.append(obj)
         return obj
 
@@ -171,7 +176,7 @@ class Emitter(ABC):
             self._place(container, group.location, outer)
             return container
 
-        return self._once(f"{group.kind} group", group.name, make)
+        return self._once(f"{group.kind} group", group.identity, make)
 
     def _make_group(self, group: Group) -> Any:
         raise NotImplementedError(f"{type(self).__name__} does not group series")
@@ -329,5 +334,5 @@ def refuse_taken_name(name: str, taken: Any, container: str, segmentation: Segme
         )
 
 
-def _where(groups: Sequence[str]) -> str:
-    return "on its own" if not groups else "in " + " / ".join(repr(g) for g in groups)
+def _where(groups: Sequence[Group]) -> str:
+    return "on its own" if not groups else "in " + " / ".join(repr(g.name) for g in groups)
