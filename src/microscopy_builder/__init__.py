@@ -5,6 +5,7 @@ Public names are the builders, ``Session``, the value types users pass to builde
 
 from .builders import ImagingSpaceBuilder, RigBuilder, SegmentationBuilder, SeriesBuilder
 from .emit.placeholders import Placeholder, PlaceholderWarning
+from .io.dataset_config import DatasetConfiguration
 from .errors import BuilderError, CompatibilityWarning, ConflictError, SourceDataError, ValidationError
 from .session import Session
 from .specs import IndicatorSpec as Indicator
@@ -17,6 +18,7 @@ __all__ = [
     "BuilderError",
     "CompatibilityWarning",
     "ConflictError",
+    "DatasetConfiguration",
     "ImagingSpaceBuilder",
     "Indicator",
     "Injection",

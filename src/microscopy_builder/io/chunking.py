@@ -18,18 +18,29 @@ DEFAULT_CHUNK_BYTES = 4 * 1024**2
 DEFAULT_BUFFER_BYTES = 32 * 1024**2
 
 
-def chunk_shape_for(shape: tuple[int, ...], itemsize: int, target_bytes: int = DEFAULT_CHUNK_BYTES) -> tuple[int, ...]:
-    """Chunks of whole frames, as many frames as fit ``target_bytes``.
+#: every chunk spans at least this many frames (when the movie has them)
+MIN_CHUNK_FRAMES = 32
 
-    A frame larger than the target is split by halving its largest spatial axis until one
-    chunk fits. Whole-frame chunks make frame reads (viewers, motion correction) one chunk each.
+
+def chunk_shape_for(
+    shape: tuple[int, ...], itemsize: int, target_bytes: int = DEFAULT_CHUNK_BYTES, min_frames: int = MIN_CHUNK_FRAMES
+) -> tuple[int, ...]:
+    """The default chunk shape: about ``target_bytes`` (4 MiB), serving frame reads and pixel time courses.
+
+    The rule: a chunk covers at least ``min_frames`` frames (32), so a pixel's time course over
+    *n* frames touches at most *n* / 32 chunks; its spatial extent is the whole frame when
+    ``min_frames`` whole frames fit the target, else the frame halved along its largest spatial
+    axis until they do, so reading one frame decompresses about 32 frames' worth of data. Then
+    as many frames as fit the target. 256 x 256 uint16 frames give (32, 256, 256); 512 x 512
+    uint16 frames give (32, 256, 256) tiles, four per frame.
     """
+    frames_wanted = max(1, min(shape[0], min_frames))
     spatial = list(shape[1:])
-    while math.prod(spatial) * itemsize > target_bytes and max(spatial) > 1:
+    while frames_wanted * math.prod(spatial) * itemsize > target_bytes and max(spatial) > 1:
         largest = spatial.index(max(spatial))
         spatial[largest] = math.ceil(spatial[largest] / 2)
-    frame_bytes = math.prod(spatial) * itemsize
-    frames = max(1, min(shape[0], target_bytes // max(frame_bytes, 1)))
+    tile_bytes = math.prod(spatial) * itemsize
+    frames = max(1, min(shape[0], target_bytes // max(tile_bytes, 1)))
     return (int(frames), *(int(s) for s in spatial))
 
 
@@ -74,12 +85,14 @@ class ImagingDataIterator(GenericDataChunkIterator):
         self._source_sample_shape = imaging_shape(extractor)
         self._num_frames = int(extractor.get_num_samples())
         self._source_dtype = np.dtype(extractor.get_dtype())
+        # NWB data is numeric: boolean frames are stored losslessly as 0/1 uint8
+        self._stored_dtype = np.dtype("uint8") if self._source_dtype == np.bool_ else self._source_dtype
         self._axes = stored_axes(1 + len(self._source_sample_shape), swap_xy=swap_xy)
         source_shape = (self._num_frames, *self._source_sample_shape)
         shape = tuple(source_shape[axis] for axis in self._axes)
         self._shape = shape
-        chunk_shape = chunk_shape or chunk_shape_for(shape, self._source_dtype.itemsize, min(chunk_bytes, buffer_bytes))
-        frame_bytes = math.prod(shape[1:]) * self._source_dtype.itemsize
+        chunk_shape = chunk_shape or chunk_shape_for(shape, self._stored_dtype.itemsize, min(chunk_bytes, buffer_bytes))
+        frame_bytes = math.prod(shape[1:]) * self._stored_dtype.itemsize
         buffer_frames = max(chunk_shape[0], (buffer_bytes // max(frame_bytes, 1)) // chunk_shape[0] * chunk_shape[0])
         buffer_shape = (min(buffer_frames, shape[0]), *shape[1:])
         super().__init__(chunk_shape=chunk_shape, buffer_shape=buffer_shape, display_progress=display_progress)
@@ -109,10 +122,10 @@ class ImagingDataIterator(GenericDataChunkIterator):
         """Frames ``start:stop`` from the extractor, checked and transposed to the stored order."""
         frames = np.asarray(self._extractor.get_series(start_sample=start, end_sample=stop))
         check_frames(frames, (stop - start, *self._source_sample_shape), self._source_dtype, first_frame=start)
-        return np.ascontiguousarray(frames.transpose(self._axes))
+        return np.ascontiguousarray(frames.transpose(self._axes), dtype=self._stored_dtype)
 
     def _get_dtype(self) -> np.dtype:
-        return self._source_dtype
+        return self._stored_dtype
 
     def _get_maxshape(self) -> tuple[int, ...]:
         return self._shape

@@ -70,7 +70,7 @@ class DatasetConfiguration:
             import numcodecs
             from hdmf_zarr.utils import ZarrDataIO
 
-            compressor = numcodecs.GZip(level=self.compression_level) if self.compression == "gzip" else None
+            compressor = numcodecs.GZip(level=self.compression_level) if self.compression == "gzip" else False  # False: none
             return ZarrDataIO, {"chunks": chunks, "compressor": compressor}
         raise ValueError(f"unknown backend {backend!r}")
 

@@ -1,0 +1,157 @@
+"""Parallel compression, dataset configuration and progress: real files, read back bit for bit."""
+
+from __future__ import annotations
+
+import h5py
+import numpy as np
+import pytest
+import zarr
+from roiextractors import NumpyImagingExtractor
+from roiextractors.testing import generate_dummy_imaging_extractor
+
+import microscopy_builder as mb
+from microscopy_builder.io.chunking import chunk_shape_for
+
+from .conftest import BACKENDS, FORMATS, new_session, read
+
+
+def movie(*, rows=40, columns=52, frames=150, dtype="uint16", seed=0):
+    return generate_dummy_imaging_extractor(num_rows=rows, num_columns=columns, num_samples=frames, dtype=dtype, seed=seed)
+
+
+def series_of(imaging, rig, space, name="TwoPhotonSeries"):
+    return mb.SeriesBuilder(name).from_extractor(imaging).rig(rig).space(space)
+
+
+def stored(path, backend, name="TwoPhotonSeries"):
+    """The raw stored dataset, opened with h5py or zarr alone (no pynwb)."""
+    if backend == "hdf5":
+        return h5py.File(path, "r")[f"acquisition/{name}/data"]
+    return zarr.open_group(str(path), mode="r")[f"acquisition/{name}/data"]
+
+
+@pytest.mark.parametrize("backend,suffix", BACKENDS)
+@pytest.mark.parametrize("format", FORMATS)
+def test_parallel_and_serial_writes_store_identical_data(tmp_path, rig, space, backend, suffix, format):
+    imaging = movie(frames=203)  # not a multiple of the chunk: the last chunk is partial
+    paths = {}
+    for workers in (1, 2, 4):
+        paths[workers] = new_session(format).add(series_of(imaging, rig, space)).write(
+            tmp_path / f"w{workers}.{suffix}", backend=backend, max_workers=workers, buffer_bytes=200_000)
+    expected = imaging.get_series()
+    if format == "legacy":
+        expected = expected.transpose(0, 2, 1)
+    for workers, path in paths.items():
+        data = stored(path, backend)
+        np.testing.assert_array_equal(data[:], expected, err_msg=f"{workers} workers")
+        assert data.dtype == np.uint16
+
+
+def test_parallel_chunks_are_standard_gzip_any_hdf5_reader_opens(tmp_path, rig, space):
+    imaging = movie(frames=100)
+    path = new_session().add(series_of(imaging, rig, space)).write(
+        tmp_path / "gzip.nwb", max_workers=2, compression=mb.DatasetConfiguration(chunk_shape=(32, 40, 52)))
+    with h5py.File(path, "r") as file:
+        data = file["acquisition/TwoPhotonSeries/data"]
+        assert (data.compression, data.compression_opts, data.shuffle, data.fletcher32) == ("gzip", 4, False, False)
+        assert data.chunks == (32, 40, 52)
+        plist = data.id.get_create_plist()
+        assert [plist.get_filter(i)[0] for i in range(plist.get_nfilters())] == [h5py.h5z.FILTER_DEFLATE]
+        np.testing.assert_array_equal(data[37:41], imaging.get_series(37, 41))
+        # every chunk is stored, and each decompresses to its frames with a plain zlib
+        import zlib
+
+        assert data.id.get_num_chunks() == 4
+        first = data.id.read_direct_chunk((0, 0, 0))[1]
+        raw = np.frombuffer(zlib.decompress(first), dtype=np.uint16).reshape(32, 40, 52)
+        np.testing.assert_array_equal(raw, imaging.get_series(0, 32))
+
+
+@pytest.mark.parametrize("backend,suffix", BACKENDS)
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "uint16", "int16", "uint32", "int32", "float32", "float64"])
+def test_every_dtype_round_trips_bit_exact(tmp_path, rig, space, backend, suffix, dtype):
+    imaging = movie(frames=70, dtype=dtype, seed=3)
+    path = new_session().add(series_of(imaging, rig, space)).write(tmp_path / f"d.{suffix}", backend=backend, max_workers=2)
+    with read(path) as nwbfile:
+        data = nwbfile.acquisition["TwoPhotonSeries"].data
+        assert data.dtype == np.dtype(dtype)
+        assert data[:].tobytes() == imaging.get_series().tobytes()
+
+
+def test_boolean_frames_are_stored_losslessly_as_uint8(tmp_path, rig, space):
+    """NWB imaging data is numeric: True/False become 1/0."""
+    frames = np.random.default_rng(0).random((60, 20, 24, 1)) > 0.5
+    imaging = NumpyImagingExtractor(timeseries=frames, sampling_frequency=10.0)
+    path = new_session().add(series_of(imaging, rig, space)).write(tmp_path / "bool.nwb", max_workers=2)
+    with read(path) as nwbfile:
+        data = nwbfile.acquisition["TwoPhotonSeries"].data
+        assert data.dtype == np.uint8
+        np.testing.assert_array_equal(data[:].astype(bool), frames[..., 0])
+        assert set(np.unique(data[:])) == {0, 1}
+
+
+@pytest.mark.parametrize("backend,suffix", BACKENDS)
+def test_compression_and_chunks_can_be_chosen_per_series(tmp_path, rig, space, backend, suffix):
+    other = mb.ImagingSpaceBuilder("Other").planar(pixel_size_um=(1, 1)).anatomical_target("VISp").line_scan()
+    a, b = movie(seed=1), movie(rows=30, columns=20, seed=2)
+    session = new_session().add(series_of(a, rig, space, "Raw")).add(series_of(b, rig, other, "Plain"))
+    path = session.write(
+        tmp_path / f"c.{suffix}",
+        backend=backend,
+        compression={"Raw": mb.DatasetConfiguration(compression_level=7, chunk_shape=(10, 20, 26)),
+                     "Plain": mb.DatasetConfiguration(compression=None)},
+    )
+    raw, plain = stored(path, backend, "Raw"), stored(path, backend, "Plain")
+    assert tuple(raw.chunks) == (10, 20, 26)
+    if backend == "hdf5":
+        assert (raw.compression, raw.compression_opts) == ("gzip", 7)
+        assert plain.compression is None
+    else:
+        assert raw.compressor.level == 7 and plain.compressor is None
+    np.testing.assert_array_equal(raw[:], a.get_series())
+    np.testing.assert_array_equal(plain[:], b.get_series())
+
+
+@pytest.mark.parametrize(
+    "options,fragment",
+    [
+        ({"max_workers": 0}, "max_workers: must be a whole number"),
+        ({"compression": {"Nope": mb.DatasetConfiguration()}}, r"compression\['Nope'\]: no series of that name"),
+        ({"compression": mb.DatasetConfiguration(compression="lzf")}, "compression: must be one of"),
+        ({"compression": mb.DatasetConfiguration(compression_level=12)}, "compression_level: must be a whole number 0-9"),
+        ({"compression": mb.DatasetConfiguration(chunk_shape=(10, 500, 5))}, "does not fit the stored shape"),
+        ({"compression": "gzip"}, "compression: give a DatasetConfiguration"),
+    ],
+)
+def test_bad_write_options_are_refused_before_anything_is_written(tmp_path, rig, space, options, fragment):
+    session = new_session().add(series_of(movie(), rig, space))
+    with pytest.raises(mb.ValidationError, match=fragment):
+        session.write(tmp_path / "x.nwb", **options)
+    assert list(tmp_path.iterdir()) == []
+    session.write(tmp_path / "x.nwb")  # the session is still usable
+    with read(tmp_path / "x.nwb") as nwbfile:
+        assert nwbfile.acquisition["TwoPhotonSeries"].data.shape == (150, 40, 52)
+
+
+def test_progress_bar_shows_throughput_and_can_be_silenced(tmp_path, rig, space, capfd):
+    new_session().add(series_of(movie(), rig, space)).write(tmp_path / "quiet.nwb", progress=False)
+    assert capfd.readouterr().err == ""
+    new_session().add(series_of(movie(), rig, space)).write(tmp_path / "loud.nwb", progress=True)
+    err = capfd.readouterr().err
+    assert "writing TwoPhotonSeries" in err and "150/150" in err and "frame/s" in err
+
+
+def test_progress_is_off_by_default_when_not_in_a_terminal(tmp_path, rig, space, capfd):
+    new_session().add(series_of(movie(), rig, space)).write(tmp_path / "default.nwb")
+    assert capfd.readouterr().err == ""
+
+
+def test_the_default_chunk_rule_serves_frames_and_time_courses():
+    assert chunk_shape_for((1500, 256, 256), 2) == (32, 256, 256)  # 4 MiB of whole frames
+    assert chunk_shape_for((1500, 512, 512), 2) == (32, 256, 256)  # four tiles per frame, 32 frames each
+    assert chunk_shape_for((5000, 1024, 1024), 4) == (32, 128, 256)
+    assert chunk_shape_for((12, 512, 512), 2)[0] == 12  # short movies: every frame in one chunk row
+    assert chunk_shape_for((10_000, 16, 16), 2) == (8192, 16, 16)  # small frames: capped by the 4 MiB target
+    for shape, itemsize in (((900, 300, 700), 2), ((64, 3, 512, 512), 2)):
+        chunks = chunk_shape_for(shape, itemsize)
+        assert np.prod(chunks) * itemsize <= 4 * 1024**2 and chunks[0] >= 32
