@@ -3,6 +3,7 @@
 Public names are the builders, ``Session``, the value types users pass to builders, and the errors.
 """
 
+from .batch import SessionJob, SessionResult, write_sessions
 from .builders import ImagingSpaceBuilder, RigBuilder, SegmentationBuilder, SeriesBuilder
 from .emit.placeholders import Placeholder, PlaceholderWarning
 from .io.dataset_config import DatasetConfiguration
@@ -29,6 +30,9 @@ __all__ = [
     "SegmentationBuilder",
     "SeriesBuilder",
     "Session",
+    "SessionJob",
+    "SessionResult",
     "SourceDataError",
     "ValidationError",
+    "write_sessions",
 ]
