@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DEMO_DIR ?= demo-output
 
-.PHONY: demo test benchmark clean
+.PHONY: demo test benchmark bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,8 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
+
+bench: benchmark
 
 benchmark: $(VENV)/.installed-test
 	$(BIN)/python -m pip install --quiet -e ".[benchmark]"
