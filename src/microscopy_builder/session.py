@@ -254,7 +254,7 @@ class Session:
         overwrite
             Replace an existing ``path`` (otherwise a ``ValidationError``).
         buffer_bytes
-            Upper bound of one read from an extractor (default 32 MiB): memory used for data
+            Upper bound of one read from an extractor (default 16 MiB): memory used for data
             does not grow with the movie.
         max_workers
             Threads compressing imaging chunks (default: the cores available); 1 compresses in

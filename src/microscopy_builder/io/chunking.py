@@ -13,9 +13,10 @@ from ..errors import SourceDataError
 from ..specs.sources import imaging_shape
 
 DEFAULT_CHUNK_BYTES = 4 * 1024**2
-# Measured (benchmarks/bench_imaging.py): extractors often allocate several times the declared
-# dtype per read (int64 then cast), so a modest buffer is both leaner and no slower.
-DEFAULT_BUFFER_BYTES = 32 * 1024**2
+# Measured (benchmarks/bench_imaging.py, docs/how-to/large-movies.md): extractors often allocate
+# several times the declared dtype per read (int64 then cast), so a modest buffer is both leaner
+# and no slower; 16 MiB keeps a 4 GB lazy movie's whole-process peak under 400 MB.
+DEFAULT_BUFFER_BYTES = 16 * 1024**2
 
 
 #: every chunk spans at least this many frames (when the movie has them)
