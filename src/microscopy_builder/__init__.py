@@ -10,6 +10,7 @@ from .io.dataset_config import DatasetConfiguration
 from .errors import BuilderError, CompatibilityWarning, ConflictError, SourceDataError, ValidationError
 from .session import Session
 from .specs import IndicatorSpec as Indicator
+from .validation import Problem, ValidationReport
 from .specs import InjectionSpec as Injection
 from .specs import PositionSpec as Position
 
@@ -26,6 +27,7 @@ __all__ = [
     "Placeholder",
     "PlaceholderWarning",
     "Position",
+    "Problem",
     "RigBuilder",
     "SegmentationBuilder",
     "SeriesBuilder",
@@ -34,5 +36,6 @@ __all__ = [
     "SessionResult",
     "SourceDataError",
     "ValidationError",
+    "ValidationReport",
     "write_sessions",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import uuid
 import warnings
 from collections.abc import Callable, Mapping
@@ -22,9 +23,11 @@ from .io.dataset_config import BACKENDS, DatasetConfiguration, configure_series_
 from .io.parallel import default_progress, default_workers, fill_dataset, find_dataset, progress_bar
 from .io.repack import stream_large_datasets
 from .io.namespaces import drop_extension_namespaces, namespaces_in_use
+from .emit.timing import resolve_timing
 from .registry import Registry, registrations
 from .specs import ImagingSpaceSpec, RigSpec, SegmentationSpec, SeriesSpec
 from .specs.sources import describe_shape, imaging_shape, segmentation_shape
+from .validation import ValidationReport
 
 ADDABLE = (SeriesSpec, SegmentationSpec, RigSpec, ImagingSpaceSpec)
 
@@ -106,12 +109,7 @@ class Session:
                 f"Session.add takes a builder or a series, segmentation, rig or space spec, got {type(item).__name__}"
             )
         problems = [] if isinstance(item, Builder) else spec.problems()
-        if isinstance(spec, SegmentationSpec) and self.format == "legacy" and spec.series is None:
-            if spec.rig is None or spec.channel is None:
-                problems.append(
-                    f"segmentation {spec.name!r}: the legacy format puts ROIs on the ImagingPlane of a rig's "
-                    f"channel; give .series(series) or .rig(rig, channel)"
-                )
+        problems += self._format_problems(spec)
         if problems:
             raise ValidationError(problems)
         if isinstance(spec, SegmentationSpec) and self.format == "legacy" and spec.masks in ("pixel", "voxel"):
@@ -214,6 +212,64 @@ class Session:
                         ]
                     )
 
+    # -- checking --------------------------------------------------------------------------------
+    def validate(self) -> ValidationReport:
+        """Every problem of the current description, without writing or changing anything.
+
+        Errors: anything that makes a description unwritable (missing data or required parts,
+        shapes, rates or timestamps that disagree, channels a rig lacks, grouping conflicts, bad
+        numbers). Warnings: required NWB fields that will be written as placeholders, and rates
+        that disagree between related series and segmentations. ``write()`` raises
+        ``ValidationError`` with every error at once.
+        """
+        errors: list[str] = []
+        series, segmentations = self._registry.of_kind("series"), self._registry.of_kind("segmentation")
+        for spec in (*self._registry.of_kind("rig"), *self._registry.of_kind("space"), *series, *segmentations):
+            errors += spec.problems()
+        for segmentation in segmentations:
+            errors += self._format_problems(segmentation)
+        try:
+            self._emitter.check_layout(series)
+        except ValidationError as error:
+            errors += error.problems
+        if errors:  # placeholders are known only by emitting, which needs a sound description
+            return ValidationReport.of(errors)
+        return ValidationReport.of(warnings=[*self._dry_run_placeholders(), *_rate_mismatches(series, segmentations)])
+
+    def _format_problems(self, spec: Any) -> list[str]:
+        """What the session's format needs beyond the description itself."""
+        if isinstance(spec, SegmentationSpec) and self.format == "legacy" and spec.series is None:
+            if spec.rig is None or spec.channel is None:
+                return [
+                    f"segmentation {spec.name!r}: the legacy format puts ROIs on the ImagingPlane of a rig's "
+                    f"channel; give .series(series) or .rig(rig, channel)"
+                ]
+        return []
+
+    def _dry_run_placeholders(self) -> list[str]:
+        """Emit into a scratch file to learn which required fields would be placeholders."""
+        scratch = NWBFile(session_description="dry run", identifier="dry run",
+                          session_start_time=self._nwbfile.session_start_time)
+        report = PlaceholderReport(quiet=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            emitter_class(self.format)(scratch, report).emit(
+                self._registry.of_kind("rig"), self._registry.of_kind("series"), self._registry.of_kind("segmentation")
+            )
+        return [f"{p.object_path}.{p.field}: not given, so written as a placeholder; {p.fix}" for p in report.items]
+
+    def inspect(self) -> list[Any]:
+        """nwbinspector's messages on the in-memory file (emitting what was added, as ``nwbfile`` does).
+
+        Needs nwbinspector (``pip install nwbinspector``). Checks that read data see the streams
+        not yet written; inspect the written file for those.
+        """
+        try:
+            from nwbinspector import inspect_nwbfile_object
+        except ImportError:
+            raise BuilderError("session.inspect() needs nwbinspector: pip install nwbinspector") from None
+        return list(inspect_nwbfile_object(self.nwbfile))
+
     # -- the file -------------------------------------------------------------------------------
     @property
     def nwbfile(self) -> NWBFile:
@@ -299,6 +355,7 @@ class Session:
                 )
             write_atomically(path, lambda tmp: self._export(tmp, backend))
             return path
+        self.validate().raise_for_errors()
         for series in self._registry.of_kind("series"):
             preflight(series.source, f"series {series.name!r}.source")
         self._emit()
@@ -377,6 +434,37 @@ def _configurations(
         elif not isinstance(configuration, DatasetConfiguration):
             problems.append(f"compression[{name!r}]: must be a DatasetConfiguration, got {configuration!r}")
     return dict(compression)
+
+
+def _rate_mismatches(series: list[SeriesSpec], segmentations: list[SegmentationSpec]) -> list[str]:
+    """Warnings for related data whose regular rates disagree (a likely unit or metadata slip)."""
+    from .emit.base import Emitter
+    from .emit.grouping import plan_layout
+
+    found = []
+    for segmentation in segmentations:
+        if segmentation.series is None:
+            continue
+        traces, movie = Emitter.segmentation_timing(segmentation).rate, resolve_timing(segmentation.series).rate
+        if traces and movie and not math.isclose(traces, movie, rel_tol=1e-6):
+            found.append(
+                f"segmentation {segmentation.name!r}.source: traces at {traces:g} Hz but series "
+                f"{segmentation.series.name!r} at {movie:g} Hz; check the extractors' sampling rates"
+            )
+    layout = plan_layout(series)
+    groups: dict[str, list[SeriesSpec]] = {}
+    for item in series:
+        group = layout.plane_group_of.get(item.key)
+        if group is not None:
+            groups.setdefault(group.name, []).append(item)
+    for name, members in groups.items():
+        rates = {resolve_timing(m).rate for m in members}
+        if len(rates) > 1 and None not in rates:
+            found.append(
+                f"series {', '.join(repr(m.name) for m in members)}: planes of one recording ({name}) at different "
+                f"rates {sorted(rates)} Hz; planes of one volume share the volume rate"
+            )
+    return found
 
 
 def _data_shape(spec: SeriesSpec | SegmentationSpec) -> tuple[int, ...]:

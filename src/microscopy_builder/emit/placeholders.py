@@ -35,6 +35,7 @@ class PlaceholderReport:
     """Collects placeholders as objects are emitted; the session exposes them."""
 
     items: list[Placeholder] = attrs.field(factory=list)
+    quiet: bool = False  # collect without warning (a dry run)
 
     def text(self, object_path: str, field: str, fix: str) -> str:
         self._record(Placeholder(object_path, field, fix))
@@ -47,7 +48,8 @@ class PlaceholderReport:
     def _record(self, placeholder: Placeholder) -> None:
         if placeholder not in self.items:
             self.items.append(placeholder)
-            warnings.warn(str(placeholder), PlaceholderWarning, stacklevel=_caller_stacklevel())
+            if not self.quiet:
+                warnings.warn(str(placeholder), PlaceholderWarning, stacklevel=_caller_stacklevel())
 
 
 def _caller_stacklevel() -> int:
