@@ -17,7 +17,7 @@ from .builders import Builder
 from .emit import FORMATS, emitter_class
 from .emit.placeholders import Placeholder, PlaceholderReport
 from .errors import BuilderError, CompatibilityWarning, ConflictError, ValidationError
-from .io.atomic import write_atomically
+from .io.atomic import recover_leftovers, write_atomically
 from .io.chunking import DEFAULT_BUFFER_BYTES, preflight
 from .io.dataset_config import BACKENDS, DatasetConfiguration, configure_series_data, defer_series_data, is_wrapped
 from .io.parallel import default_progress, default_workers, fill_dataset, find_dataset, progress_bar
@@ -325,6 +325,7 @@ class Session:
         A second ``write`` of the same session exports the first file to the new path.
         """
         path = Path(path)
+        recover_leftovers(path)  # a writer of this path that was killed left a partial file behind
         backend = backend or ("zarr" if path.suffix == ".zarr" else "hdf5")
         problems = [] if backend in BACKENDS else [f"backend: must be one of {BACKENDS}, got {backend!r}"]
         if path.exists() and not overwrite:
