@@ -241,7 +241,7 @@ class Emitter(ABC):
     ) -> Any:
         dense_name = self.dense_mask_name(segmentation)
         identifiers, columns = roi_columns(segmentation, rois, masks=masks, swap_xy=self.swap_xy, dense_name=dense_name)
-        self.streamed_datasets += [c for c in columns if c.name == dense_name]
+        self.streamed_datasets += [c for c in columns if c.name == dense_name and len(rois.roi_ids)]
         what = "background components" if rois.is_background else "ROIs"
         description = segmentation.description or f"{what.capitalize()} found by segmenting imaging space {segmentation.space.name}"
         if rois.is_background:

@@ -107,7 +107,7 @@ def roi_columns(
     columns: list[VectorData] = []
     volumetric = segmentation.space.is_volumetric
     if masks == "image":
-        data = ImageMaskIterator(source, rois, swap_xy=swap_xy)
+        data = ImageMaskIterator(source, rois, swap_xy=swap_xy) if rois.roi_ids else empty_masks(source, swap_xy=swap_xy)
         order = {(True, False): "x, y", (False, False): "y, x", (True, True): "x, y, z", (False, True): "z, y, x"}[
             (swap_xy, volumetric)
         ]
@@ -185,6 +185,14 @@ def sparse_masks(source: Any, rois: RoiSet) -> tuple[np.ndarray, np.ndarray]:
         data["weight"][start:end] = mask[:, -1]
         start = end
     return data, ends
+
+
+def empty_masks(source: Any, *, swap_xy: bool) -> np.ndarray:
+    """The dense-mask column of a segmentation with no ROIs: zero masks of the stored frame shape."""
+    shape = segmentation_shape(source)
+    axes = dense_mask_axes(len(shape), swap_xy=swap_xy)
+    stacked = (shape[0], shape[1], 0, *shape[2:])
+    return np.zeros(tuple(stacked[axis] for axis in axes), dtype="float32")
 
 
 class ImageMaskIterator(GenericDataChunkIterator):
