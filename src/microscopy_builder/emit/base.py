@@ -16,6 +16,7 @@ from ..io.chunking import ImagingDataIterator
 from ..specs import DeviceModelSpec, DeviceSpec, RigSpec, SegmentationSpec, SeriesSpec
 from ..errors import ConflictError, ValidationError
 from ..specs.sources import has_usable_rate, imaging_shape, segmentation_shape
+from .adopt import add_or_reuse
 from .fields import NDX_ATTRIBUTE, join_description
 from .grouping import Group, Layout
 from .placeholders import PlaceholderReport
@@ -103,8 +104,7 @@ class Emitter(ABC):
                 model=model,
                 **typed,
             )
-            self.nwbfile.add_device(obj)
-            return obj
+            return add_or_reuse("device", self.nwbfile.devices, obj, self.nwbfile.add_device)
 
         return self._once("device", device.key, make)
 
@@ -114,8 +114,7 @@ class Emitter(ABC):
                 f"device model {model.name!r}", "manufacturer", "give manufacturer=... on the device"
             )
             obj = self._make_model(model, manufacturer)
-            self.nwbfile.add_device_model(obj)
-            return obj
+            return add_or_reuse("device model", self.nwbfile.device_models, obj, self.nwbfile.add_device_model)
 
         return self._once("device model", model.key, make)
 
@@ -173,6 +172,15 @@ class Emitter(ABC):
 
         def make() -> Any:
             container = self._make_group(group)
+            place = self.nwbfile.acquisition if group.location == "acquisition" else self.ophys_module().data_interfaces
+            if not outer and group.name in place:
+                raise ConflictError(
+                    f"{group.kind} group",
+                    group.name,
+                    ["name"],
+                    f"the file already holds {group.name!r} in {group.location}; series cannot be added to an "
+                    f"existing container: name the new group with .grouped(...) or mark the series .ungrouped()",
+                )
             self._place(container, group.location, outer)
             return container
 

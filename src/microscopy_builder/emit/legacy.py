@@ -26,6 +26,7 @@ from pynwb.ophys import (
 
 from ..io.chunking import ImagingDataIterator
 from ..specs import DeviceModelSpec, DeviceSpec, ImagingSpaceSpec, RigSpec, SegmentationSpec, SeriesSpec
+from .adopt import add_or_reuse
 from .base import Emitter, model_text, refuse_taken_name
 from .text import channel_text, indicator_facts, space_text
 from .rois import image_description
@@ -119,8 +120,7 @@ class LegacyEmitter(Emitter):
                 grid_spacing=list(space.pixel_size_um),
                 grid_spacing_unit="micrometers",
             )
-            self.nwbfile.add_imaging_plane(plane)
-            return plane
+            return add_or_reuse("imaging plane", self.nwbfile.imaging_planes, plane, self.nwbfile.add_imaging_plane)
 
         return self._once("plane", plane_key(space, rig, channel_name), make)
 

@@ -21,6 +21,7 @@ from ..specs import (
     SeriesSpec,
     safe_name,
 )
+from .adopt import add_or_reuse
 from .base import Emitter, model_text, refuse_taken_name, split_typed
 from .fields import join_description
 from .grouping import Group, Layout, plan_layout
@@ -85,8 +86,8 @@ class MicroscopyEmitter(Emitter):
 
     def _make_rig(self, rig: RigSpec, devices: dict[str, Any]) -> Any:
         obj = ndx.MicroscopyRig(name=rig.name, description=self.rig_description(rig), **devices)
-        self.metadata().add_microscopy_rigs(obj)
-        return obj
+        metadata = self.metadata()
+        return add_or_reuse("rig", metadata.microscopy_rigs, obj, metadata.add_microscopy_rigs)
 
     def metadata(self) -> Any:
         """The file's one ``MicroscopyExperimentMetadata``, created on first use."""
@@ -112,8 +113,8 @@ class MicroscopyEmitter(Emitter):
                 manufacturer=indicator.manufacturer,
                 viral_vector_injection=injection,
             )
-            self.metadata().add_indicators(obj)
-            return obj
+            metadata = self.metadata()
+            return add_or_reuse("indicator", metadata.indicators, obj, metadata.add_indicators)
 
         return self._once("indicator", indicator.key, make)
 
@@ -141,21 +142,37 @@ class MicroscopyEmitter(Emitter):
             if position is None
             else self._stereotactic(position, "viral_injection_coordinates", indicator.label),
         )
-        self.metadata().add_viral_vectors(vector)
-        self.metadata().add_viral_vector_injections(obj)
-        return obj
+        metadata = self.metadata()
+        add_or_reuse("viral vector", metadata.viral_vectors, vector, metadata.add_viral_vectors)
+        return add_or_reuse("viral vector injection", metadata.viral_vector_injections, obj,
+                            metadata.add_viral_vector_injections)
+
+    def held(self, neurodata_types: tuple[str, ...]) -> dict[str, Any]:
+        """Objects of these types the file already holds (children of earlier series), by name."""
+        return {
+            obj.name: obj
+            for obj in self.nwbfile.objects.values()
+            if type(obj).__name__ in neurodata_types and obj.container_source is not None
+        }
 
     def emit_channel(self, rig: RigSpec, channel: ChannelSpec) -> Any:
         def make() -> Any:
-            return ndx.MicroscopyChannel(
-                name=channel.name,
-                description=channel.description or channel_text(channel),
-                excitation_wavelength_in_nm=channel.excitation_wavelength_nm,
-                emission_wavelength_in_nm=channel.emission_wavelength_nm,
-                indicator=self.emit_indicator(channel.indicator, rig, channel),
-            )
+            return self._reuse("channel", ("MicroscopyChannel",), self._new_channel(rig, channel))
 
         return self._once("channel", f"{rig.key}/{channel.name}", make)
+
+    def _reuse(self, kind: str, neurodata_types: tuple[str, ...], candidate: Any) -> Any:
+        """The file's own object of ``candidate``'s name when the same, else ``candidate``."""
+        return add_or_reuse(kind, self.held(neurodata_types), candidate, lambda obj: None)
+
+    def _new_channel(self, rig: RigSpec, channel: ChannelSpec) -> Any:
+        return ndx.MicroscopyChannel(
+            name=channel.name,
+            description=channel.description or channel_text(channel),
+            excitation_wavelength_in_nm=channel.excitation_wavelength_nm,
+            emission_wavelength_in_nm=channel.emission_wavelength_nm,
+            indicator=self.emit_indicator(channel.indicator, rig, channel),
+        )
 
     def _stereotactic(self, position: PositionSpec, name: str, default_target: str) -> Any:
         orientation = position.orientation or self.report.text(
@@ -183,7 +200,7 @@ class MicroscopyEmitter(Emitter):
             space_class, grid = ndx.PlanarImagingSpace, ("pixel_size_in_um", "dimensions_in_pixels")
             if space.is_volumetric:
                 space_class, grid = ndx.VolumetricImagingSpace, ("voxel_size_in_um", "dimensions_in_voxels")
-            return space_class(
+            candidate = space_class(
                 name=space.name,
                 description=space_text(space, origin_in_text=True),
                 anatomical_target=target,
@@ -193,6 +210,7 @@ class MicroscopyEmitter(Emitter):
                 else self._stereotactic(space.fov_center, "fov_center_coordinates", target),
                 **dict(zip(grid, (list(space.pixel_size_um), list(space.dimensions or frame_shape)))),
             )
+            return self._reuse("imaging space", ("PlanarImagingSpace", "VolumetricImagingSpace"), candidate)
 
         return self._once("space", space.key, make)
 
