@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import shutil
 import uuid
 import warnings
 from collections.abc import Callable, Mapping
@@ -17,7 +18,7 @@ from .builders import Builder
 from .emit import FORMATS, emitter_class
 from .emit.placeholders import Placeholder, PlaceholderReport
 from .errors import BuilderError, CompatibilityWarning, ConflictError, ValidationError
-from .io.atomic import recover_leftovers, write_atomically
+from .io.atomic import recover_leftovers, remove_path, replace_path, temporary_sibling, write_atomically
 from .io.chunking import DEFAULT_BUFFER_BYTES, preflight
 from .io.dataset_config import BACKENDS, DatasetConfiguration, configure_series_data, defer_series_data, is_wrapped
 from .io.parallel import default_progress, default_workers, fill_dataset, find_dataset, progress_bar
@@ -87,6 +88,64 @@ class Session:
         session._adopt(nwbfile, format)
         return session
 
+    @classmethod
+    def open(
+        cls, path: str | Path, *, format: str | None = None, backend: str | None = None, safe: bool = False
+    ) -> Session:
+        """Open an existing NWB file (HDF5 or Zarr) to append to it; ``write()`` with no path saves.
+
+        ``format`` is read from the file (ndx-microscopy objects or not) unless given. What the file
+        holds is reused when added again (a device, rig or imaging plane of the same name and
+        content) and a same-named object with other content is a ``ConflictError``.
+
+        Guarantees: in place (default), an exception while appending leaves the file readable with
+        all its previous content intact, though objects of the failed append may be present and
+        incomplete; a killed process can leave the file unreadable. With ``safe=True`` the file is
+        copied, the copy appended to and moved into place when complete: all or nothing, even if
+        the process is killed, at the cost of copying the file.
+        """
+        path = Path(path)
+        backend = backend or ("zarr" if path.is_dir() or path.suffix == ".zarr" else "hdf5")
+        problems = [] if format is None else _format_problems(format)
+        if backend not in BACKENDS:
+            problems.append(f"backend: must be one of {BACKENDS}, got {backend!r}")
+        if not path.exists():
+            problems.append(f"path: {str(path)!r} does not exist; to write a new file use Session(...).write(path)")
+        if problems:
+            raise ValidationError(problems)
+        recover_leftovers(path)
+        working = path
+        if safe:
+            working = temporary_sibling(path, "partial")
+            (shutil.copytree if path.is_dir() else shutil.copy2)(path, working)
+        io = _io_class(backend)(str(working), mode="a" if backend == "hdf5" else "r+")
+        try:
+            nwbfile = io.read()
+        except Exception as error:  # noqa: BLE001 - whatever the reader says, the file is not usable here
+            io.close()
+            if safe:
+                remove_path(working)
+            raise ValidationError([f"path: {str(path)!r} cannot be read as an NWB file ({type(error).__name__}: {error})"]) from None
+        session = cls.__new__(cls)
+        session._adopt(nwbfile, format or _format_of(nwbfile))
+        session._append = _Append(original=path, working=working, backend=backend, io=io, safe=safe)
+        return session
+
+    def close(self) -> None:
+        """Close an opened file without saving (a ``safe`` copy is discarded)."""
+        append = self._append
+        if append is not None and append.io is not None:
+            append.io.close()
+            append.io = None
+            if append.safe and append.working.exists():
+                remove_path(append.working)
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
     def _adopt(self, nwbfile: NWBFile, format: str) -> None:
         self._nwbfile = nwbfile
         self.format = format
@@ -95,6 +154,7 @@ class Session:
         self._emitter = emitter_class(format)(nwbfile, self._report)
         self._written: tuple[Path, str] | None = None
         self._spent = False
+        self._append: _Append | None = None
 
     # -- describing -----------------------------------------------------------------------------
     def add(self, item: Builder | SeriesSpec | SegmentationSpec | RigSpec | ImagingSpaceSpec) -> Session:
@@ -134,8 +194,7 @@ class Session:
 
     def _check_names(self, entries: list[tuple[str, str, Any]]) -> None:
         """Two keys may not claim one NWB name, nor may a key claim a name the file already holds."""
-        existing = {
-            "device": self._nwbfile.devices,
+        existing = {  # devices, rigs and planes the file holds are reused when identical (checked when emitted)
             "series": {**self._nwbfile.acquisition, **self._nwbfile.processing.get("ophys", {}).data_interfaces}
             if "ophys" in self._nwbfile.processing
             else self._nwbfile.acquisition,
@@ -290,7 +349,7 @@ class Session:
 
     def write(
         self,
-        path: str | Path,
+        path: str | Path | None = None,
         *,
         backend: str | None = None,
         overwrite: bool = False,
@@ -304,7 +363,8 @@ class Session:
         Parameters
         ----------
         path
-            Destination; written beside it and moved into place only when complete.
+            Destination; written beside it and moved into place only when complete. Sessions from
+            :meth:`open` save to their file and take no path.
         backend
             ``"hdf5"`` or ``"zarr"``; by default a ``.zarr`` suffix selects Zarr.
         overwrite
@@ -324,6 +384,10 @@ class Session:
 
         A second ``write`` of the same session exports the first file to the new path.
         """
+        if self._append is not None:
+            return self._write_append(path, buffer_bytes, max_workers, progress, compression)
+        if path is None:
+            raise ValidationError(["path: required; give the file to write (Session.open(...) sessions save without one)"])
         path = Path(path)
         recover_leftovers(path)  # a writer of this path that was killed left a partial file behind
         backend = backend or ("zarr" if path.suffix == ".zarr" else "hdf5")
@@ -356,6 +420,25 @@ class Session:
                 )
             write_atomically(path, lambda tmp: self._export(tmp, backend))
             return path
+        plan = self._prepare(backend, configurations, buffer_bytes, max_workers, progress)
+        try:
+            write_atomically(path, lambda tmp: self._write_new(tmp, backend, plan))
+        except BaseException:
+            self._spent = True
+            raise
+        self._written = (path, backend)
+        self._written_identities = self._registry.identities()
+        return path
+
+    def _prepare(
+        self,
+        backend: str,
+        configurations: dict[str, DatasetConfiguration],
+        buffer_bytes: int,
+        max_workers: int | None,
+        progress: bool | None,
+    ) -> _FillPlan:
+        """Validate, check every source's first frame, emit, and set up how each dataset is stored."""
         self.validate().raise_for_errors()
         for series in self._registry.of_kind("series"):
             preflight(series.source, f"series {series.name!r}.source")
@@ -368,21 +451,18 @@ class Session:
         for dataset in self._emitter.streamed_datasets:
             if not is_wrapped(dataset):
                 configure_series_data(dataset, backend, DatasetConfiguration())
-        plan = _FillPlan(deferred, max_workers or default_workers(), default_progress() if progress is None else progress)
-        try:
-            write_atomically(path, lambda tmp: self._write_new(tmp, backend, plan))
-        except BaseException:
-            self._spent = True
-            raise
-        self._written = (path, backend)
-        self._written_identities = self._registry.identities()
-        return path
+        return _FillPlan(deferred, max_workers or default_workers(), default_progress() if progress is None else progress)
 
     def _write_new(self, temporary: Path, backend: str, plan: _FillPlan) -> None:
         with _io_class(backend)(str(temporary), mode="w") as io:
             io.write(self._nwbfile)
+        self._fill(temporary, backend, plan)
+        self._finish(temporary, backend)
+
+    def _fill(self, path: Path, backend: str, plan: _FillPlan) -> None:
+        """Store the frames of every imaging series written empty by hdmf."""
         for series, source, configuration in plan.series:
-            file, dataset = find_dataset(temporary, backend, series.object_id)
+            file, dataset = find_dataset(path, backend, series.object_id)
             try:
                 with progress_bar(plan.progress, source.maxshape[0], series.name) as bar:
                     fill_dataset(dataset, source, backend=backend, compression_level=configuration.level,
@@ -390,7 +470,48 @@ class Session:
             finally:
                 if backend == "hdf5":
                     file.close()
-        self._finish(temporary, backend)
+
+    def _write_append(
+        self,
+        path: str | Path | None,
+        buffer_bytes: int,
+        max_workers: int | None,
+        progress: bool | None,
+        compression: Any,
+    ) -> Path:
+        """Save what was added to the file the session was opened from (see :meth:`open`)."""
+        append = self._append
+        problems = []
+        if path is not None and Path(path).resolve() != append.original.resolve():
+            problems.append(
+                f"path: this session was opened from {str(append.original)!r} and saves there; to write the "
+                f"result elsewhere, copy the file first and open the copy"
+            )
+        if append.io is None:
+            problems.append("session: already saved or closed; open the file again to add more")
+        if not isinstance(buffer_bytes, int) or buffer_bytes <= 0:
+            problems.append(f"buffer_bytes: must be a positive number of bytes, got {buffer_bytes!r}")
+        if max_workers is not None and (not isinstance(max_workers, int) or max_workers < 1):
+            problems.append(f"max_workers: must be a whole number of threads >= 1, got {max_workers!r}")
+        configurations = _configurations(compression, self._registry.of_kind("series"), problems)
+        if problems:
+            raise ValidationError(problems)
+        plan = self._prepare(append.backend, configurations, buffer_bytes, max_workers, progress)
+        try:
+            append.io.write(self._nwbfile)
+            append.io.close()
+            append.io = None
+            self._fill(append.working, append.backend, plan)
+            self._finish(append.working, append.backend)
+            if append.safe:
+                replace_path(append.working, append.original)
+        except BaseException:
+            self._spent = True
+            self.close()
+            raise
+        self._written = (append.original, append.backend)
+        self._written_identities = self._registry.identities()
+        return append.original
 
     def _export(self, temporary: Path, backend: str) -> None:
         source_path, source_backend = self._written
@@ -404,6 +525,27 @@ class Session:
     def _finish(self, temporary: Path, backend: str) -> None:
         if self.format == "legacy":
             drop_extension_namespaces(temporary, backend, keep=namespaces_in_use(self._nwbfile))
+
+
+@attrs.define
+class _Append:
+    """Where an opened session saves: the file, the copy being written (``safe``) and its reader."""
+
+    original: Path
+    working: Path
+    backend: str
+    io: Any
+    safe: bool
+
+
+def _format_of(nwbfile: NWBFile) -> str:
+    """"ndx-microscopy" when the file holds ndx-microscopy objects, else "legacy"."""
+    from .emit.microscopy import METADATA_NAME
+
+    if METADATA_NAME in nwbfile.lab_meta_data:
+        return "ndx-microscopy"
+    uses_extension = any(getattr(obj, "namespace", None) == "ndx-microscopy" for obj in nwbfile.objects.values())
+    return "ndx-microscopy" if uses_extension else "legacy"
 
 
 @attrs.frozen

@@ -55,7 +55,8 @@ class LegacyEmitter(Emitter):
 
     def plane_name(self, space: ImagingSpaceSpec, rig: RigSpec, channel: str) -> str:
         """The ImagingPlane of a (space, rig, channel): the space's name, suffixed by the channel when
-        the rig has several, and by the rig too when another rig already holds that name.
+        the rig has several, and by the rig too when another rig's plane made here holds that name
+        (a plane of that name in an existing file is reused when identical, else a conflict).
 
         The rule depends only on the plane's own parts and on planes already made, so a name never
         changes when more series are added later.
@@ -64,8 +65,8 @@ class LegacyEmitter(Emitter):
         if made is not None:
             return made.name
         name = space.name if len(rig.channels) == 1 else f"{space.name}_{channel}"
-        if name in self.nwbfile.imaging_planes:
-            name = f"{space.name}_{rig.name}_{channel}"
+        if any(made.name == name for (kind, _), made in self._made.items() if kind == "plane"):
+            name = f"{space.name}_{rig.name}_{channel}"  # another rig's plane of this space, made here
         return name
 
     # -- devices ----------------------------------------------------------------------------------

@@ -70,12 +70,17 @@ def write_atomically(destination: Path, write: Callable[[Path], None]) -> None:
     temporary = temporary_sibling(destination, "partial")
     try:
         write(temporary)
-        if temporary.is_dir() or destination.is_dir():
-            _replace_folder(temporary, destination)
-        else:
-            os.replace(temporary, destination)
+        replace_path(temporary, destination)
     finally:
         remove_path(temporary)
+
+
+def replace_path(new: Path, destination: Path) -> None:
+    """Move a complete file or folder onto ``destination`` (atomic for files)."""
+    if new.is_dir() or destination.is_dir():
+        _replace_folder(new, destination)
+    else:
+        os.replace(new, destination)
 
 
 def _replace_folder(new: Path, destination: Path) -> None:
