@@ -118,11 +118,13 @@ class Session:
         if safe:
             working = temporary_sibling(path, "partial")
             (shutil.copytree if path.is_dir() else shutil.copy2)(path, working)
-        io = _io_class(backend)(str(working), mode="a" if backend == "hdf5" else "r+")
+        io = None
         try:
+            io = _io_class(backend)(str(working), mode="a" if backend == "hdf5" else "r+")
             nwbfile = io.read()
         except Exception as error:  # noqa: BLE001 - whatever the reader says, the file is not usable here
-            io.close()
+            if io is not None:
+                io.close()
             if safe:
                 remove_path(working)
             raise ValidationError([f"path: {str(path)!r} cannot be read as an NWB file ({type(error).__name__}: {error})"]) from None
@@ -134,11 +136,13 @@ class Session:
     def close(self) -> None:
         """Close an opened file without saving (a ``safe`` copy is discarded)."""
         append = self._append
-        if append is not None and append.io is not None:
+        if append is None:
+            return
+        if append.io is not None:
             append.io.close()
             append.io = None
-            if append.safe and append.working.exists():
-                remove_path(append.working)
+        if append.safe and append.working.exists():
+            remove_path(append.working)
 
     def __enter__(self) -> Session:
         return self
