@@ -173,7 +173,7 @@ class Session:
                 f"Session.add takes a builder or a series, segmentation, rig or space spec, got {type(item).__name__}"
             )
         problems = [] if isinstance(item, Builder) else spec.problems()
-        problems += self._format_problems(spec)
+        problems += self._format_needs(spec)
         if problems:
             raise ValidationError(problems)
         if isinstance(spec, SegmentationSpec) and self.format == "legacy" and spec.masks in ("pixel", "voxel"):
@@ -290,7 +290,7 @@ class Session:
         for spec in (*self._registry.of_kind("rig"), *self._registry.of_kind("space"), *series, *segmentations):
             errors += spec.problems()
         for segmentation in segmentations:
-            errors += self._format_problems(segmentation)
+            errors += self._format_needs(segmentation)
         try:
             self._emitter.check_layout(series)
         except ValidationError as error:
@@ -299,7 +299,7 @@ class Session:
             return ValidationReport.of(errors)
         return ValidationReport.of(warnings=[*self._dry_run_placeholders(), *_rate_mismatches(series, segmentations)])
 
-    def _format_problems(self, spec: Any) -> list[str]:
+    def _format_needs(self, spec: Any) -> list[str]:
         """What the session's format needs beyond the description itself."""
         if isinstance(spec, SegmentationSpec) and self.format == "legacy" and spec.series is None:
             if spec.rig is None or spec.channel is None:
@@ -400,10 +400,7 @@ class Session:
             problems.append(f"path: {str(path)!r} already exists; pass overwrite=True to replace it")
         if path.is_dir() and backend == "hdf5":
             problems.append(f"path: {str(path)!r} is a folder; an HDF5 file cannot replace it")
-        if not isinstance(buffer_bytes, int) or buffer_bytes <= 0:
-            problems.append(f"buffer_bytes: must be a positive number of bytes, got {buffer_bytes!r}")
-        if max_workers is not None and (not isinstance(max_workers, int) or max_workers < 1):
-            problems.append(f"max_workers: must be a whole number of threads >= 1, got {max_workers!r}")
+        problems += _stream_option_problems(buffer_bytes, max_workers)
         configurations = _configurations(compression, self._registry.of_kind("series"), problems)
         if self._spent:
             problems.append(
@@ -493,10 +490,7 @@ class Session:
             )
         if append.io is None:
             problems.append("session: already saved or closed; open the file again to add more")
-        if not isinstance(buffer_bytes, int) or buffer_bytes <= 0:
-            problems.append(f"buffer_bytes: must be a positive number of bytes, got {buffer_bytes!r}")
-        if max_workers is not None and (not isinstance(max_workers, int) or max_workers < 1):
-            problems.append(f"max_workers: must be a whole number of threads >= 1, got {max_workers!r}")
+        problems += _stream_option_problems(buffer_bytes, max_workers)
         configurations = _configurations(compression, self._registry.of_kind("series"), problems)
         if problems:
             raise ValidationError(problems)
@@ -540,6 +534,15 @@ class _Append:
     backend: str
     io: Any
     safe: bool
+
+
+def _stream_option_problems(buffer_bytes: Any, max_workers: Any) -> list[str]:
+    problems = []
+    if not isinstance(buffer_bytes, int) or buffer_bytes <= 0:
+        problems.append(f"buffer_bytes: must be a positive number of bytes, got {buffer_bytes!r}")
+    if max_workers is not None and (not isinstance(max_workers, int) or max_workers < 1):
+        problems.append(f"max_workers: must be a whole number of threads >= 1, got {max_workers!r}")
+    return problems
 
 
 def _format_of(nwbfile: NWBFile) -> str:
