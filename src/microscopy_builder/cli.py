@@ -32,6 +32,57 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _inspect(args: argparse.Namespace) -> int:
+    from .summary import open_nwb, summarize
+
+    path = _existing(args.file)
+    with open_nwb(path) as nwbfile:
+        print("\n".join(summarize(nwbfile)))
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    """pynwb's validator, then nwbinspector's summary; non-zero exit on validator errors or CRITICAL."""
+    import pynwb
+
+    path = _existing(args.file)
+    failed = False
+    if path.is_dir():
+        print("pynwb validator: skipped (it reads HDF5 files only)")
+    else:
+        errors = list(pynwb.validate(path=str(path)))
+        failed = bool(errors)
+        print(f"pynwb validator: {len(errors)} error(s)")
+        for error in errors:
+            print(f"  {error}")
+    try:
+        from nwbinspector import Importance, inspect_nwbfile_object
+    except ImportError:
+        print("nwbinspector: not installed (pip install nwbinspector)")
+        return 1 if failed else 0
+    from .summary import open_nwb
+
+    with open_nwb(path) as nwbfile:
+        messages = list(inspect_nwbfile_object(nwbfile))
+    counts = {importance.name: 0 for importance in Importance}
+    for message in messages:
+        counts[message.importance.name] += 1
+    found = ", ".join(f"{count} {name}" for name, count in counts.items() if count)
+    print(f"nwbinspector: {found or 'no messages'}")
+    for message in messages:
+        if message.importance in (Importance.CRITICAL, Importance.BEST_PRACTICE_VIOLATION, Importance.ERROR):
+            print(f"  {message.importance.name} {message.object_type} {message.object_name!r}: {message.message}")
+    failed = failed or counts.get("CRITICAL", 0) > 0 or counts.get("ERROR", 0) > 0
+    return 1 if failed else 0
+
+
+def _existing(file: str) -> Path:
+    path = Path(file)
+    if not path.exists():
+        raise BuilderError(f"{file}: no such file or folder")
+    return path
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="microscopy-builder", description="Describe microscopes and imaging sessions; write NWB files."
@@ -44,6 +95,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("outdir", help="folder to write into (created if missing)")
     demo.set_defaults(run=_demo)
+    inspect = commands.add_parser(
+        "inspect", help="print what an NWB file holds for optical physiology",
+        description="Print a readable tree of an NWB file (HDF5 or Zarr, any writer): devices, rigs, channels, "
+        "indicators, imaging spaces, series with shape, dtype, rate and duration, segmentations and traces.",
+    )
+    inspect.add_argument("file", help="an .nwb file or .nwb.zarr folder")
+    inspect.set_defaults(run=_inspect)
+    validate = commands.add_parser(
+        "validate", help="check an NWB file with pynwb's validator and nwbinspector",
+        description="Run pynwb's validator and nwbinspector on an NWB file; exit 1 on validator errors or "
+        "CRITICAL/ERROR messages.",
+    )
+    validate.add_argument("file", help="an .nwb file or .nwb.zarr folder")
+    validate.set_defaults(run=_validate)
     return parser
 
 
@@ -52,7 +117,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except (BuilderError, OSError) as error:
-        print(f"microscopy-builder: error: {error}", file=sys.stderr)
+        print(f"microscopy-builder: error: {str(error).splitlines()[0]}", file=sys.stderr)
+        return 1
+    except Exception as error:  # noqa: BLE001 - a reader's failure on a user's file: one line, no traceback
+        print(f"microscopy-builder: error: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}",
+              file=sys.stderr)
         return 1
 
 
