@@ -78,18 +78,90 @@ def test_validate_passes_a_good_file_and_fails_a_critical_one(files):
     assert "CRITICAL" in bad.stdout and "MicroscopySeries" in bad.stdout
 
 
-@pytest.mark.parametrize("command", ["demo", "inspect", "validate"])
+@pytest.mark.parametrize("command", ["demo", "inspect", "validate", "plot"])
 def test_every_command_has_help(command):
     done = run(command, "--help")
     assert done.returncode == 0 and "usage: microscopy-builder" in done.stdout
 
 
-@pytest.mark.parametrize("command", ["inspect", "validate"])
+@pytest.mark.parametrize("command", ["inspect", "validate", "plot"])
 def test_user_errors_are_one_line_never_a_traceback(tmp_path, command):
-    missing = run(command, str(tmp_path / "missing.nwb"))
+    extra = ["-o", str(tmp_path / "out.png")] if command == "plot" else []
+    missing = run(command, str(tmp_path / "missing.nwb"), *extra)
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
     assert missing.stderr.strip().splitlines() == [f"microscopy-builder: error: {tmp_path / 'missing.nwb'}: no such file or folder"]
     garbage = tmp_path / "garbage.nwb"
     garbage.write_bytes(b"not HDF5")
-    broken = run(command, str(garbage))
+    broken = run(command, str(garbage), *extra)
     assert broken.returncode == 1 and "Traceback" not in broken.stderr and len(broken.stderr.strip().splitlines()) == 1
+
+
+# -- pictures ------------------------------------------------------------------------------------------------
+def sparse_segmentation(rows=64, columns=80, rois=12, frames=50):
+    """Disk-shaped ROIs (as Suite2p or CaImAn give them), two of them rejected."""
+    from roiextractors import NumpySegmentationExtractor
+
+    rng = np.random.default_rng(0)
+    y, x = np.mgrid[:rows, :columns]
+    masks = np.zeros((rows, columns, rois), dtype="float32")
+    for k in range(rois):
+        cy, cx = rng.uniform(8, rows - 8), rng.uniform(8, columns - 8)
+        masks[..., k] = ((y - cy) ** 2 + (x - cx) ** 2 < 25).astype("float32")
+    return NumpySegmentationExtractor(image_masks=masks, raw=rng.random((frames, rois)), mean_image=rng.random((rows, columns)),
+                                      sampling_frequency=30.0, movie_dims=(rows, columns), rejected_list=[2, 5],
+                                      accepted_list=[k for k in range(rois) if k not in (2, 5)])
+
+
+def colours(png) -> dict[str, int]:
+    """How many pixels of the outline colours a PNG holds."""
+    import matplotlib.image
+
+    pixels = (matplotlib.image.imread(str(png))[..., :3] * 255).round().astype(int)
+    def count(hex_colour):
+        target = np.array([int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)])
+        return int((np.abs(pixels - target).sum(axis=-1) < 60).sum())
+    return {"shape": pixels.shape[:2], "green": count("#2ca02c"), "red": count("#d62728"), "std": float(pixels.std())}
+
+
+@pytest.fixture(scope="module")
+def segmented(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("plot")
+    rig = mb.RigBuilder("R").microscope(manufacturer="X", model="Y").channel(
+        "G", excitation_wavelength_nm=920.0, emission_wavelength_nm=525.0, indicator="GCaMP6s")
+    space = mb.ImagingSpaceBuilder("S").planar(pixel_size_um=(1, 1)).anatomical_target("VISp").line_scan()
+    series = mb.SeriesBuilder("TwoPhotonSeries").from_extractor(make_imaging(rows=64, columns=80, frames=50)).rig(rig).space(space)
+    sessions = {fmt: new_session(fmt).add(series).add(
+        mb.SegmentationBuilder("PlaneSegmentation").from_extractor(sparse_segmentation()).series(series)) for fmt in ("ndx-microscopy", "legacy")}
+    paths = {fmt: session.write(folder / f"{fmt}.nwb") for fmt, session in sessions.items()}
+    return folder, paths
+
+
+@pytest.mark.parametrize("format", ["ndx-microscopy", "legacy"])
+def test_plot_draws_mean_frames_and_roi_outlines(segmented, format):
+    folder, paths = segmented
+    out = folder / f"{format}.png"
+    done = run("plot", str(paths[format]), "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"wrote {out}"
+    found = colours(out)
+    assert found["shape"] == (450, 900)  # two panels side by side
+    assert found["std"] > 20  # an image, not a blank canvas
+    assert found["green"] > 200 and found["red"] > 30  # accepted and rejected outlines, told apart
+
+
+def test_a_session_plots_its_sources_before_writing(tmp_path, rig, space):
+    series = mb.SeriesBuilder("TwoPhotonSeries").from_extractor(make_imaging(rows=64, columns=80, frames=50)).rig(rig).space(space)
+    session = new_session().add(series).add(
+        mb.SegmentationBuilder("PlaneSegmentation").from_extractor(sparse_segmentation()).series(series))
+    found = colours(session.plot(tmp_path / "session.png"))
+    assert found["shape"] == (450, 900) and found["green"] > 200 and found["red"] > 30
+
+
+def test_plot_without_matplotlib_says_how_to_install_it(segmented):
+    folder, paths = segmented
+    code = ("import sys; sys.modules['matplotlib'] = None; from microscopy_builder.cli import main; "
+            f"sys.exit(main(['plot', {str(paths['legacy'])!r}, '-o', {str(folder / 'none.png')!r}]))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "pip install 'microscopy-builder[plot]'" in done.stderr
+    assert not (folder / "none.png").exists()

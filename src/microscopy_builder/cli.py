@@ -76,6 +76,17 @@ def _validate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _plot(args: argparse.Namespace) -> int:
+    from .pictures import panels_from_file, render
+    from .summary import open_nwb
+
+    path = _existing(args.file)
+    with open_nwb(path) as nwbfile:
+        written = render(panels_from_file(nwbfile), args.output)
+    print(f"wrote {written}")
+    return 0
+
+
 def _existing(file: str) -> Path:
     path = Path(file)
     if not path.exists():
@@ -109,6 +120,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("file", help="an .nwb file or .nwb.zarr folder")
     validate.set_defaults(run=_validate)
+    plot = commands.add_parser(
+        "plot", help="draw each series' mean frame and each segmentation's ROIs into a PNG",
+        description="Draw the mean frame of every imaging series and the ROI outlines of every segmentation "
+        "(accepted green, rejected red) over its summary image, into a PNG. Needs matplotlib "
+        "(pip install 'microscopy-builder[plot]').",
+    )
+    plot.add_argument("file", help="an .nwb file or .nwb.zarr folder")
+    plot.add_argument("-o", "--output", required=True, help="the PNG to write")
+    plot.set_defaults(run=_plot)
     return parser
 
 

@@ -333,6 +333,13 @@ class Session:
             raise BuilderError("session.inspect() needs nwbinspector: pip install nwbinspector") from None
         return list(inspect_nwbfile_object(self.nwbfile))
 
+    def plot(self, path: str | Path) -> Path:
+        """A PNG of what goes into the file: each series' mean frame, each segmentation's ROI outlines
+        (accepted green, rejected red) over its summary image. Needs matplotlib."""
+        from .pictures import panels_from_session, render
+
+        return render(panels_from_session(self._registry.of_kind("series"), self._registry.of_kind("segmentation")), path)
+
     # -- the file -------------------------------------------------------------------------------
     @property
     def nwbfile(self) -> NWBFile:
