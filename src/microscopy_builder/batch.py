@@ -26,7 +26,7 @@ from .io.parallel import default_workers
 class SessionJob:
     """One conversion: ``make(*args, **kwargs)`` returns a Session, written to ``path`` with ``write_options``.
 
-    Parameters
+    Attributes
     ----------
     make
         A module-level function returning a :class:`~microscopy_builder.Session`.

@@ -387,12 +387,14 @@ class Session:
             Threads compressing imaging chunks (default: the cores available); 1 compresses in
             the writing thread.
         progress
-            A progress bar per imaging series (default: when standard error is a terminal).
+            Show a progress bar per imaging series; by default only when standard error is a terminal.
         compression
-            A :class:`DatasetConfiguration` for every imaging series, or one per series name
+            Either one ``DatasetConfiguration`` for every imaging series, or one per series name
             (``{"TwoPhotonSeries": DatasetConfiguration(compression_level=6)}``); unnamed series
-            keep the default (gzip level 4, whole-frame chunks of up to 4 MiB).
+            keep the default (gzip level 4, chunks of at least 32 frames up to 4 MiB).
 
+        Notes
+        -----
         A second ``write`` of the same session exports the first file to the new path.
         """
         if self._append is not None:

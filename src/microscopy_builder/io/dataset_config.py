@@ -21,7 +21,7 @@ COMPRESSIONS = ("gzip", None)
 class DatasetConfiguration:
     """How one large dataset is stored.
 
-    Parameters
+    Attributes
     ----------
     compression
         ``"gzip"`` (the default: every HDF5 reader, MATLAB and DANDI read it with no plugin) or
