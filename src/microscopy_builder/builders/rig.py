@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Self
 
 import attrs
@@ -125,6 +126,22 @@ class RigBuilder(Builder):
         device = make_spec(spec_class, f"rig {self.name!r}.{slot}", name=name, **fields)
         kept = tuple((s, d) for s, d in self._devices if s != slot)
         return self._with(devices=(*kept, (slot, device)))
+
+    def to_dict(self) -> dict[str, Any]:
+        """This builder as a plain mapping of its calls (the form session files take)."""
+        from .mapping import rig_to_dict
+
+        return rig_to_dict(self)
+
+    @classmethod
+    def from_dict(cls, name: str, data: Mapping[str, Any], *, where: str | None = None) -> Self:
+        """The builder a mapping from :meth:`to_dict` (or a session file) describes.
+
+        ``where`` names the mapping in messages (default ``"rigs.<name>"``).
+        """
+        from .mapping import rig_from_dict
+
+        return rig_from_dict(cls, name, data, where or f"rigs.{name}")
 
     def _assemble(self, problems: list[str]) -> RigSpec:
         devices = dict(self._devices)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Self
+from collections.abc import Mapping, Sequence
+from typing import Any, Self
 
 import attrs
 
@@ -181,6 +181,22 @@ class ImagingSpaceBuilder(Builder):
     def _illuminate(self, spec_class: type, **fields: object) -> Self:
         pattern = make_spec(spec_class, f"space {self.name!r}.{spec_class.kind}", **fields)
         return self._with(illumination=pattern)
+
+    def to_dict(self) -> dict[str, Any]:
+        """This builder as a plain mapping of its calls (the form session files take)."""
+        from .mapping import space_to_dict
+
+        return space_to_dict(self)
+
+    @classmethod
+    def from_dict(cls, name: str, data: Mapping[str, Any], *, where: str | None = None) -> Self:
+        """The builder a mapping from :meth:`to_dict` (or a session file) describes.
+
+        ``where`` names the mapping in messages (default ``"spaces.<name>"``).
+        """
+        from .mapping import space_from_dict
+
+        return space_from_dict(cls, name, data, where or f"spaces.{name}")
 
     def _assemble(self, problems: list[str]) -> ImagingSpaceSpec:
         return make_spec(
