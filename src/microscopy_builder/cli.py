@@ -87,6 +87,18 @@ def _plot(args: argparse.Namespace) -> int:
     return 0
 
 
+def _convert(args: argparse.Namespace) -> int:
+    from .session_file import load_session_file
+
+    source = _existing(args.session_file)
+    session = load_session_file(source, format=args.format)
+    suffix = ".nwb.zarr" if args.backend == "zarr" else ".nwb"
+    output = Path(args.output) if args.output else source.with_name(source.stem + suffix)
+    written = session.write(output, backend=args.backend, overwrite=args.overwrite, progress=not args.quiet)
+    print(f"wrote {written}")
+    return 0
+
+
 def _existing(file: str) -> Path:
     path = Path(file)
     if not path.exists():
@@ -106,6 +118,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("outdir", help="folder to write into (created if missing)")
     demo.set_defaults(run=_demo)
+    convert = commands.add_parser(
+        "convert", help="write the NWB file a session file (YAML) describes",
+        description="Read a session file (YAML: session metadata, rigs, spaces, series and segmentations with "
+        "their roiextractors extractors) and write the NWB file it describes, with a progress bar.",
+    )
+    convert.add_argument("session_file", help="the session's YAML file")
+    convert.add_argument("-o", "--output", help="the NWB file to write (default: beside the session file, .nwb)")
+    convert.add_argument("--format", choices=("ndx-microscopy", "legacy"), help="override the file's session.format")
+    convert.add_argument("--backend", choices=("hdf5", "zarr"), help="hdf5 (default) or zarr; a .zarr output selects zarr")
+    convert.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    convert.add_argument("--quiet", action="store_true", help="no progress bar")
+    convert.set_defaults(run=_convert)
     inspect = commands.add_parser(
         "inspect", help="print what an NWB file holds for optical physiology",
         description="Print a readable tree of an NWB file (HDF5 or Zarr, any writer): devices, rigs, channels, "

@@ -43,8 +43,19 @@ def spec_fields(spec: Any, *, skip: tuple[str, ...] = ()) -> dict[str, Any]:
         value = getattr(spec, field.name)
         if value is None or (field.name == "key" and value in (getattr(spec, "name", None), getattr(spec, "label", None))):
             continue
+        if isinstance(field.default, attrs.Factory) and field.name != "key" and _derived(spec, field.name):
+            continue  # the spec derives it (e.g. a band filter's type): leave it to be derived again
         out[field.alias or field.name] = plain(value)
     return out
+
+
+def _derived(spec: Any, name: str) -> bool:
+    """Whether a field's value is what the spec derives when the field is not given."""
+    given = {f.alias or f.name: getattr(spec, f.name) for f in attrs.fields(type(spec)) if f.init and f.name != name}
+    try:
+        return getattr(type(spec)(**given), name) == getattr(spec, name)
+    except (TypeError, ValueError):
+        return False
 
 
 def _checked(data: Any, where: str, known: tuple[str, ...]) -> dict[str, Any]:
@@ -208,4 +219,187 @@ def space_from_dict(cls: type, name: str, data: Mapping[str, Any], where: str) -
         if "depth_um" not in depth:
             raise ValidationError([f"{where}.at_depth.depth_um: required; give the plane's depth in micrometres"])
         builder = builder.at_depth(depth["depth_um"], name=name, key=data.pop("key", None))
+    return builder
+
+
+# -- data sources -------------------------------------------------------------------------------------------
+#: extractor arguments that name files: relative values are relative to the session file
+PATH_ARGUMENTS = ("file_path", "folder_path", "file_paths", "folder_paths", "timeseries", "image_masks", "raw", "dff",
+                  "deconvolved", "neuropil")
+
+
+def extractor_to_dict(source: Any, described: Mapping[str, Any] | None, where: str) -> dict[str, Any]:
+    """``{ClassName: {arguments}}`` for a source: as a file described it, else from its recorded arguments."""
+    if described is not None:
+        return dict(described)
+    arguments = getattr(source, "_kwargs", None)
+    if isinstance(arguments, Mapping) and all(isinstance(v, (str, int, float, bool, list, type(None))) for v in arguments.values()):
+        return {type(source).__name__: dict(arguments)}
+    raise ValidationError(
+        [f"{where}.extractor: a {type(source).__name__} made in Python cannot be written to a file; describe it "
+         f"in the file as {{{type(source).__name__}: {{...its arguments...}}}} instead"]
+    )
+
+
+def extractor_from_dict(data: Any, where: str, base_folder: Any, kind: str) -> Any:
+    """Create a roiextractors extractor named by class: ``{TiffImagingExtractor: {file_path: ...}}``.
+
+    Only roiextractors' own extractor classes are accepted; relative paths are resolved against
+    ``base_folder`` (the session file's folder).
+    """
+    from pathlib import Path
+
+    import roiextractors
+
+    if not isinstance(data, Mapping) or len(data) != 1:
+        raise ValidationError([f"{where}: give one extractor as {{ClassName: {{arguments}}}}, e.g. "
+                               f"{{NumpyImagingExtractor: {{timeseries: movie.npy, sampling_frequency: 30}}}}"])
+    (class_name, arguments), = data.items()
+    base = roiextractors.ImagingExtractor if kind == "imaging" else roiextractors.SegmentationExtractor
+    extractor_class = getattr(roiextractors, str(class_name), None)
+    if not (isinstance(extractor_class, type) and issubclass(extractor_class, base)):
+        known = sorted(n for n in dir(roiextractors) if isinstance(getattr(roiextractors, n), type)
+                       and issubclass(getattr(roiextractors, n), base) and getattr(roiextractors, n) is not base)
+        raise ValidationError([f"{where}: {class_name!r} is not a roiextractors {kind} extractor; use one of {', '.join(known)}"])
+    arguments = dict(arguments or {})
+    for name in PATH_ARGUMENTS:
+        value = arguments.get(name)
+        if isinstance(value, str) and base_folder is not None and not Path(value).is_absolute():
+            arguments[name] = str(Path(base_folder) / value)
+    try:
+        return extractor_class(**arguments)
+    except Exception as error:  # noqa: BLE001 - whatever the reader raises, name the place in the file
+        raise ValidationError([f"{where}.{class_name}: could not be created ({type(error).__name__}: {error})"]) from None
+
+
+# -- series and segmentations ------------------------------------------------------------------------------
+def _name_of(value: Any) -> Any:
+    return None if value is None else value.name
+
+
+def series_to_dict(builder: Any) -> dict[str, Any]:
+    where = f"series.{builder.name}"
+    out: dict[str, Any] = {} if builder.key is None else {"key": builder.key}
+    if builder._source is not None:
+        out["extractor"] = extractor_to_dict(builder._source, builder._described_source, where)
+    for field in ("rig", "space"):
+        if getattr(builder, f"_{field}") is not None:
+            out[field] = _name_of(getattr(builder, f"_{field}"))
+    if builder._channel is not None:
+        out["channel"] = builder._channel
+    if builder._description is not None:
+        out["description"] = builder._description
+    unit, conversion, offset = builder._unit
+    if (unit, conversion, offset) != ("n.a.", 1.0, 0.0):
+        out["unit"] = {"unit": unit, "conversion": conversion, "offset": offset}
+    if builder._location == "processing":
+        out["in_processing"] = True
+    if builder._timestamps is not None:
+        out["timestamps"] = plain(builder._timestamps)
+    if builder._rate is not None:
+        rate, starting_time = builder._rate
+        out["rate"] = {"rate_hz": rate} if starting_time is None else {"rate_hz": rate, "starting_time": starting_time}
+    if builder._legacy_type is not None:
+        out["legacy_type"] = builder._legacy_type
+    grouped, planes, channels = builder._grouping
+    if not grouped:
+        out["grouped"] = False
+    elif planes is not None or channels is not None:
+        out["grouped"] = {k: v for k, v in (("planes", planes), ("channels", channels)) if v is not None}
+    return out
+
+
+def _lookup(table: Mapping[str, Any], name: Any, where: str, kind: str) -> Any:
+    if name not in table:
+        raise ValidationError([f"{where}: no {kind} named {name!r} in the file (its {kind}s: {', '.join(map(str, table)) or 'none'})"])
+    return table[name]
+
+
+def series_from_dict(cls: type, name: str, data: Mapping[str, Any], where: str, *, rigs: Mapping[str, Any],
+                     spaces: Mapping[str, Any], base_folder: Any = None) -> Any:
+    data = _checked(data, where, ("key", "extractor", "rig", "channel", "space", "description", "unit",
+                                  "in_processing", "timestamps", "rate", "legacy_type", "grouped"))
+    builder = cls(name, key=data.get("key"))
+    if "extractor" in data:
+        builder = builder.from_extractor(extractor_from_dict(data["extractor"], f"{where}.extractor", base_folder, "imaging"))
+        builder = builder._with(described_source=dict(data["extractor"]))
+    if "rig" in data:
+        builder = builder.rig(_lookup(rigs, data["rig"], f"{where}.rig", "rig"))
+    if "space" in data:
+        builder = builder.space(_lookup(spaces, data["space"], f"{where}.space", "space"))
+    for field in ("channel", "description", "legacy_type"):
+        if field in data:
+            builder = getattr(builder, field)(data[field])
+    if "unit" in data:
+        builder = builder.unit(**_checked(data["unit"], f"{where}.unit", ("unit", "conversion", "offset")))
+    if data.get("in_processing"):
+        builder = builder.in_processing()
+    if "timestamps" in data:
+        builder = builder.timestamps(data["timestamps"])
+    if "rate" in data:
+        rate = _checked(data["rate"], f"{where}.rate", ("rate_hz", "starting_time"))
+        builder = builder.rate(rate.get("rate_hz"), starting_time=rate.get("starting_time"))
+    grouped = data.get("grouped", True)
+    if grouped is False:
+        builder = builder.ungrouped()
+    elif isinstance(grouped, Mapping):
+        builder = builder.grouped(**_checked(grouped, f"{where}.grouped", ("planes", "channels")))
+    return builder
+
+
+TRACE_FIELDS = ("name", "unit", "description")
+
+
+def segmentation_to_dict(builder: Any) -> dict[str, Any]:
+    where = f"segmentations.{builder.name}"
+    out: dict[str, Any] = {} if builder.key is None else {"key": builder.key}
+    if builder._source is not None:
+        out["extractor"] = extractor_to_dict(builder._source, builder._described_source, where)
+    for field in ("series", "space", "rig"):
+        if getattr(builder, f"_{field}") is not None:
+            out[field] = _name_of(getattr(builder, f"_{field}"))
+    for field in ("channel", "masks", "description"):
+        if getattr(builder, f"_{field}") is not None:
+            out[field] = getattr(builder, f"_{field}")
+    if builder._traces is not None:
+        out["traces"] = list(builder._traces)
+    if builder._trace_overrides:
+        out["trace"] = {t.kind: {k: v for k, v in spec_fields(t).items() if k != "kind"} for t in builder._trace_overrides}
+    for field, default in (("include_background", False), ("include_centroids", True), ("include_acceptance", True)):
+        if getattr(builder, f"_{field}") != default:
+            out[field] = getattr(builder, f"_{field}")
+    if builder._images is not None:
+        out["summary_images"] = list(builder._images)
+    if builder._image_names:
+        out["rename_images"] = dict(builder._image_names)
+    return out
+
+
+def segmentation_from_dict(cls: type, name: str, data: Mapping[str, Any], where: str, *, rigs: Mapping[str, Any],
+                           spaces: Mapping[str, Any], series: Mapping[str, Any], base_folder: Any = None) -> Any:
+    data = _checked(data, where, ("key", "extractor", "series", "space", "rig", "channel", "masks", "description",
+                                  "traces", "trace", "include_background", "include_centroids", "include_acceptance",
+                                  "summary_images", "rename_images"))
+    builder = cls(name, key=data.get("key"))
+    if "extractor" in data:
+        builder = builder.from_extractor(extractor_from_dict(data["extractor"], f"{where}.extractor", base_folder, "segmentation"))
+        builder = builder._with(described_source=dict(data["extractor"]))
+    if "series" in data:
+        builder = builder.series(_lookup(series, data["series"], f"{where}.series", "series"))
+    if "space" in data:
+        builder = builder.space(_lookup(spaces, data["space"], f"{where}.space", "space"))
+    if "rig" in data:
+        builder = builder.rig(_lookup(rigs, data["rig"], f"{where}.rig", "rig"), data.get("channel"))
+    for field in ("masks", "description"):
+        if field in data:
+            builder = getattr(builder, field)(data[field])
+    if "traces" in data:
+        builder = builder.traces(*data["traces"])
+    for kind, fields in dict(data.get("trace") or {}).items():
+        builder = builder.trace(kind, **_checked(fields, f"{where}.trace.{kind}", TRACE_FIELDS))
+    for field in ("include_background", "include_centroids", "include_acceptance"):
+        if field in data:
+            builder = getattr(builder, field)(bool(data[field]))
+    if "summary_images" in data or "rename_images" in data:
+        builder = builder.summary_images(*data.get("summary_images", ()), rename=data.get("rename_images"))
     return builder

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Self
 
 import attrs
@@ -30,6 +31,7 @@ class SegmentationBuilder(Builder):
     """
 
     _source: Any = attrs.field(default=None, kw_only=True, alias="source", eq=False)
+    _described_source: Any = attrs.field(default=None, kw_only=True, alias="described_source", eq=False)
     _space: ImagingSpaceBuilder | ImagingSpaceSpec | None = attrs.field(default=None, kw_only=True, alias="space")
     _series: SeriesBuilder | SeriesSpec | None = attrs.field(default=None, kw_only=True, alias="series")
     _rig: RigBuilder | RigSpec | None = attrs.field(default=None, kw_only=True, alias="rig")
@@ -46,7 +48,7 @@ class SegmentationBuilder(Builder):
 
     def from_extractor(self, segmentation: Any) -> Self:
         """The data: any roiextractors ``SegmentationExtractor`` (Suite2p, CaImAn, EXTRACT, ...)."""
-        return self._with(source=segmentation)
+        return self._with(source=segmentation, described_source=None)
 
     def space(self, space: ImagingSpaceBuilder | ImagingSpaceSpec) -> Self:
         """The imaging space the ROIs lie in (defaults to the series' space)."""
@@ -105,6 +107,23 @@ class SegmentationBuilder(Builder):
         selection = tuple(names) if names else self._images
         renamed = tuple(sorted({**dict(self._image_names), **dict(rename or {})}.items()))
         return self._with(images=selection, image_names=renamed)
+
+    def to_dict(self) -> dict[str, Any]:
+        """This builder as a plain mapping of its calls; rig, space and series are referred to by name."""
+        from .mapping import segmentation_to_dict
+
+        return segmentation_to_dict(self)
+
+    @classmethod
+    def from_dict(
+        cls, name: str, data: Mapping[str, Any], *, rigs: Mapping[str, Any], spaces: Mapping[str, Any], series: Mapping[str, Any], base_folder: str | Path | None = None,
+        where: str | None = None,
+    ) -> Self:
+        """The builder a mapping describes; names refer to the given builders, the extractor is created
+        from ``{ClassName: {arguments}}`` with relative paths under ``base_folder``."""
+        from .mapping import segmentation_from_dict
+
+        return segmentation_from_dict(cls, name, data, where or f"segmentations.{name}", rigs=rigs, spaces=spaces, series=series, base_folder=base_folder)
 
     def _assemble(self, problems: list[str]) -> SegmentationSpec:
         where = f"segmentation {self.name!r}"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, Self
 
 import attrs
@@ -27,6 +28,7 @@ class SeriesBuilder(Builder):
     """
 
     _source: Any = attrs.field(default=None, kw_only=True, alias="source", eq=False)
+    _described_source: Any = attrs.field(default=None, kw_only=True, alias="described_source", eq=False)
     _rig: RigBuilder | RigSpec | None = attrs.field(default=None, kw_only=True, alias="rig")
     _channel: str | None = attrs.field(default=None, kw_only=True, alias="channel")
     _space: ImagingSpaceBuilder | ImagingSpaceSpec | None = attrs.field(default=None, kw_only=True, alias="space")
@@ -40,7 +42,7 @@ class SeriesBuilder(Builder):
 
     def from_extractor(self, imaging: Any) -> Self:
         """The data: any roiextractors ``ImagingExtractor``; it is read lazily, in chunks, at write time."""
-        return self._with(source=imaging)
+        return self._with(source=imaging, described_source=None)
 
     def rig(self, rig: RigBuilder | RigSpec) -> Self:
         """The rig that recorded the series (a builder or a built spec)."""
@@ -102,6 +104,23 @@ class SeriesBuilder(Builder):
     def ungrouped(self) -> Self:
         """Never put this series in a multi-plane or multi-channel container: it stands on its own."""
         return self._with(grouping=(False, None, None))
+
+    def to_dict(self) -> dict[str, Any]:
+        """This builder as a plain mapping of its calls; rig, space and series are referred to by name."""
+        from .mapping import series_to_dict
+
+        return series_to_dict(self)
+
+    @classmethod
+    def from_dict(
+        cls, name: str, data: Mapping[str, Any], *, rigs: Mapping[str, Any], spaces: Mapping[str, Any], base_folder: str | Path | None = None,
+        where: str | None = None,
+    ) -> Self:
+        """The builder a mapping describes; names refer to the given builders, the extractor is created
+        from ``{ClassName: {arguments}}`` with relative paths under ``base_folder``."""
+        from .mapping import series_from_dict
+
+        return series_from_dict(cls, name, data, where or f"series.{name}", rigs=rigs, spaces=spaces, base_folder=base_folder)
 
     def _assemble(self, problems: list[str]) -> SeriesSpec:
         where = f"series {self.name!r}"
