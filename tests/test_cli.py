@@ -69,6 +69,22 @@ def test_inspect_prints_the_tree_of_every_kind_of_file(files):
     assert "  ImagingPlane: ImagingPlane in VISp, indicator GCaMP7f" in hand.stdout
 
 
+def test_inspect_reads_a_file_made_by_neuroconv(tmp_path):
+    """NeuroConv's own layout: a TwoPhotonSeries named MicroscopySeries and its ImagingPlane."""
+    from neuroconv.tools.roiextractors import add_imaging_to_nwbfile
+
+    nwbfile = NWBFile(session_description="neuroconv", identifier="nc", session_start_time=START)
+    add_imaging_to_nwbfile(imaging=make_imaging(rows=12, columns=17, frames=40), nwbfile=nwbfile,
+                           photon_series_type="TwoPhotonSeries")
+    with NWBHDF5IO(str(tmp_path / "neuroconv.nwb"), "w") as io:
+        io.write(nwbfile)
+    done = run("inspect", str(tmp_path / "neuroconv.nwb"))
+    assert done.returncode == 0, done.stderr
+    series_lines = [line for line in done.stdout.splitlines() if line.startswith("  acquisition/")]
+    assert len(series_lines) == 1 and ": TwoPhotonSeries (40, 17, 12) uint16, 30 Hz" in series_lines[0]
+    assert "imaging spaces (1)" in done.stdout and ": ImagingPlane in " in done.stdout
+
+
 def test_validate_passes_a_good_file_and_fails_a_critical_one(files):
     good = run("validate", str(files["legacy"]))
     assert good.returncode == 0, good.stdout + good.stderr
@@ -78,7 +94,7 @@ def test_validate_passes_a_good_file_and_fails_a_critical_one(files):
     assert "CRITICAL" in bad.stdout and "MicroscopySeries" in bad.stdout
 
 
-@pytest.mark.parametrize("command", ["demo", "inspect", "validate", "plot"])
+@pytest.mark.parametrize("command", ["demo", "convert", "inspect", "validate", "plot"])
 def test_every_command_has_help(command):
     done = run(command, "--help")
     assert done.returncode == 0 and "usage: microscopy-builder" in done.stdout

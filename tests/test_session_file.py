@@ -95,8 +95,9 @@ def test_the_example_converts_from_the_repository_root_like_its_python_twin(tmp_
 
 def test_format_and_backend_can_be_chosen_on_the_command_line(tmp_path):
     out = tmp_path / "ndx.nwb.zarr"
-    done = convert(str(EXAMPLE), "--format", "ndx-microscopy", "--backend", "zarr", "-o", str(out), "--quiet")
+    done = convert(str(EXAMPLE), "--format", "ndx-microscopy", "--backend", "zarr", "-o", str(out))
     assert done.returncode == 0, done.stderr
+    assert "writing TwoPhotonSeries" in done.stderr and "120/120" in done.stderr  # the progress bar
     with read(out) as nwbfile:
         assert type(nwbfile.acquisition["TwoPhotonSeries"]).__name__ == "PlanarMicroscopySeries"
 
