@@ -111,48 +111,39 @@ def build_parser() -> argparse.ArgumentParser:
         prog="microscopy-builder", description="Describe microscopes and imaging sessions; write NWB files."
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    demo = commands.add_parser(
-        "demo", help="write a fully described example session (synthetic data) in both formats",
-        description="Write a fully described two-photon session from synthetic data, in the ndx-microscopy "
-        "and the legacy format, into OUTDIR, and print what was written.",
-    )
+
+    def command(name: str, run, help: str, description: str, takes_file: bool = False) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=description)
+        if takes_file:
+            sub.add_argument("file", help="an .nwb file or .nwb.zarr folder")
+        sub.set_defaults(run=run)
+        return sub
+
+    demo = command("demo", _demo, "write a fully described example session (synthetic data) in both formats",
+                   "Write a fully described two-photon session from synthetic data, in the ndx-microscopy "
+                   "and the legacy format, into OUTDIR, and print what was written.")
     demo.add_argument("outdir", help="folder to write into (created if missing)")
-    demo.set_defaults(run=_demo)
-    convert = commands.add_parser(
-        "convert", help="write the NWB file a session file (YAML) describes",
-        description="Read a session file (YAML: session metadata, rigs, spaces, series and segmentations with "
-        "their roiextractors extractors) and write the NWB file it describes, with a progress bar.",
-    )
+    convert = command("convert", _convert, "write the NWB file a session file (YAML) describes",
+                      "Read a session file (YAML: session metadata, rigs, spaces, series and segmentations with "
+                      "their roiextractors extractors) and write the NWB file it describes, with a progress bar.")
     convert.add_argument("session_file", help="the session's YAML file")
     convert.add_argument("-o", "--output", help="the NWB file to write (default: beside the session file, .nwb)")
     convert.add_argument("--format", choices=("ndx-microscopy", "legacy"), help="override the file's session.format")
     convert.add_argument("--backend", choices=("hdf5", "zarr"), help="hdf5 (default) or zarr; a .zarr output selects zarr")
     convert.add_argument("--overwrite", action="store_true", help="replace an existing output")
     convert.add_argument("--quiet", action="store_true", help="no progress bar")
-    convert.set_defaults(run=_convert)
-    inspect = commands.add_parser(
-        "inspect", help="print what an NWB file holds for optical physiology",
-        description="Print a readable tree of an NWB file (HDF5 or Zarr, any writer): devices, rigs, channels, "
-        "indicators, imaging spaces, series with shape, dtype, rate and duration, segmentations and traces.",
-    )
-    inspect.add_argument("file", help="an .nwb file or .nwb.zarr folder")
-    inspect.set_defaults(run=_inspect)
-    validate = commands.add_parser(
-        "validate", help="check an NWB file with pynwb's validator and nwbinspector",
-        description="Run pynwb's validator and nwbinspector on an NWB file; exit 1 on validator errors or "
-        "CRITICAL/ERROR messages.",
-    )
-    validate.add_argument("file", help="an .nwb file or .nwb.zarr folder")
-    validate.set_defaults(run=_validate)
-    plot = commands.add_parser(
-        "plot", help="draw each series' mean frame and each segmentation's ROIs into a PNG",
-        description="Draw the mean frame of every imaging series and the ROI outlines of every segmentation "
-        "(accepted green, rejected red) over its summary image, into a PNG. Needs matplotlib "
-        "(pip install 'microscopy-builder[plot]').",
-    )
-    plot.add_argument("file", help="an .nwb file or .nwb.zarr folder")
+    command("inspect", _inspect, "print what an NWB file holds for optical physiology",
+            "Print a readable tree of an NWB file (HDF5 or Zarr, any writer): devices, rigs, channels, "
+            "indicators, imaging spaces, series with shape, dtype, rate and duration, segmentations and traces.",
+            takes_file=True)
+    command("validate", _validate, "check an NWB file with pynwb's validator and nwbinspector",
+            "Run pynwb's validator and nwbinspector on an NWB file; exit 1 on validator errors or "
+            "CRITICAL/ERROR messages.", takes_file=True)
+    plot = command("plot", _plot, "draw each series' mean frame and each segmentation's ROIs into a PNG",
+                   "Draw the mean frame of every imaging series and the ROI outlines of every segmentation "
+                   "(accepted green, rejected red) over its summary image, into a PNG. Needs matplotlib "
+                   "(pip install 'microscopy-builder[plot]').", takes_file=True)
     plot.add_argument("-o", "--output", required=True, help="the PNG to write")
-    plot.set_defaults(run=_plot)
     return parser
 
 

@@ -7,17 +7,18 @@ import math
 import shutil
 import uuid
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import attrs
-from pynwb import NWBHDF5IO, NWBFile
+from pynwb import NWBFile
 
 from .builders import Builder
 from .emit import FORMATS, emitter_class
 from .emit.placeholders import Placeholder, PlaceholderReport
 from .errors import BuilderError, CompatibilityWarning, ConflictError, ValidationError
+from .io.backend import io_class
 from .io.atomic import recover_leftovers, remove_path, replace_path, temporary_sibling, write_atomically
 from .io.chunking import DEFAULT_BUFFER_BYTES, preflight
 from .io.dataset_config import BACKENDS, DatasetConfiguration, configure_series_data, defer_series_data, is_wrapped
@@ -120,7 +121,7 @@ class Session:
             (shutil.copytree if path.is_dir() else shutil.copy2)(path, working)
         io = None
         try:
-            io = _io_class(backend)(str(working), mode="a" if backend == "hdf5" else "r+")
+            io = io_class(backend)(str(working), mode="a" if backend == "hdf5" else "r+")
             nwbfile = io.read()
         except Exception as error:  # noqa: BLE001 - whatever the reader says, the file is not usable here
             if io is not None:
@@ -464,7 +465,7 @@ class Session:
         return _FillPlan(deferred, max_workers or default_workers(), default_progress() if progress is None else progress)
 
     def _write_new(self, temporary: Path, backend: str, plan: _FillPlan) -> None:
-        with _io_class(backend)(str(temporary), mode="w") as io:
+        with io_class(backend)(str(temporary), mode="w") as io:
             io.write(self._nwbfile)
         self._fill(temporary, backend, plan)
         self._finish(temporary, backend)
@@ -522,10 +523,10 @@ class Session:
 
     def _export(self, temporary: Path, backend: str) -> None:
         source_path, source_backend = self._written
-        with _io_class(source_backend)(str(source_path), mode="r") as source:
+        with io_class(source_backend)(str(source_path), mode="r") as source:
             written = source.read()
             stream_large_datasets(written, backend, DatasetConfiguration())
-            with _io_class(backend)(str(temporary), mode="w") as destination:
+            with io_class(backend)(str(temporary), mode="w") as destination:
                 destination.export(src_io=source, nwbfile=written, write_args={"link_data": False})
         self._finish(temporary, backend)
 
@@ -632,11 +633,3 @@ def _data_shape(spec: SeriesSpec | SegmentationSpec) -> tuple[int, ...]:
 
 def _format_problems(format: str) -> list[str]:
     return [] if format in FORMATS else [f"format: must be one of {FORMATS}, got {format!r}"]
-
-
-def _io_class(backend: str) -> Callable[..., Any]:
-    if backend == "zarr":
-        from hdmf_zarr.nwb import NWBZarrIO
-
-        return NWBZarrIO
-    return NWBHDF5IO

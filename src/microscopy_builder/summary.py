@@ -11,6 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from .io.backend import io_class
+
 SERIES_TYPES = ("TwoPhotonSeries", "OnePhotonSeries", "PlanarMicroscopySeries", "VolumetricMicroscopySeries")
 SPACE_TYPES = ("ImagingPlane", "PlanarImagingSpace", "VolumetricImagingSpace")
 TABLE_TYPES = ("PlaneSegmentation", "PlanarSegmentation", "VolumetricSegmentation")
@@ -22,14 +24,7 @@ CONTAINER_TYPES = ("MultiPlaneMicroscopyContainer", "MultiChannelMicroscopyConta
 def open_nwb(path: str | Path) -> Iterator[Any]:
     """Read an NWB file, HDF5 or Zarr (a folder), and close it afterwards."""
     path = Path(path)
-    if path.is_dir():
-        from hdmf_zarr.nwb import NWBZarrIO
-
-        io = NWBZarrIO(str(path), mode="r")
-    else:
-        from pynwb import NWBHDF5IO
-
-        io = NWBHDF5IO(str(path), mode="r")
+    io = io_class("zarr" if path.is_dir() else "hdf5")(str(path), mode="r")
     try:
         yield io.read()
     finally:

@@ -273,15 +273,28 @@ def extractor_from_dict(data: Any, where: str, base_folder: Any, kind: str) -> A
 
 
 # -- series and segmentations ------------------------------------------------------------------------------
+def _sourced(builder: Any, data: Mapping[str, Any], where: str, base_folder: Any, kind: str) -> Any:
+    """``builder`` reading the extractor ``data`` names, remembering how the file described it."""
+    if "extractor" not in data:
+        return builder
+    source = extractor_from_dict(data["extractor"], f"{where}.extractor", base_folder, kind)
+    return builder.from_extractor(source)._with(described_source=dict(data["extractor"]))
+
+
+def _sourced_dict(builder: Any, where: str) -> dict[str, Any]:
+    """The key and extractor of a series or segmentation builder, as a mapping."""
+    out: dict[str, Any] = {} if builder.key is None else {"key": builder.key}
+    if builder._source is not None:
+        out["extractor"] = extractor_to_dict(builder._source, builder._described_source, where)
+    return out
+
+
 def _name_of(value: Any) -> Any:
     return None if value is None else value.name
 
 
 def series_to_dict(builder: Any) -> dict[str, Any]:
-    where = f"series.{builder.name}"
-    out: dict[str, Any] = {} if builder.key is None else {"key": builder.key}
-    if builder._source is not None:
-        out["extractor"] = extractor_to_dict(builder._source, builder._described_source, where)
+    out = _sourced_dict(builder, f"series.{builder.name}")
     for field in ("rig", "space"):
         if getattr(builder, f"_{field}") is not None:
             out[field] = _name_of(getattr(builder, f"_{field}"))
@@ -319,10 +332,7 @@ def series_from_dict(cls: type, name: str, data: Mapping[str, Any], where: str, 
                      spaces: Mapping[str, Any], base_folder: Any = None) -> Any:
     data = _checked(data, where, ("key", "extractor", "rig", "channel", "space", "description", "unit",
                                   "in_processing", "timestamps", "rate", "legacy_type", "grouped"))
-    builder = cls(name, key=data.get("key"))
-    if "extractor" in data:
-        builder = builder.from_extractor(extractor_from_dict(data["extractor"], f"{where}.extractor", base_folder, "imaging"))
-        builder = builder._with(described_source=dict(data["extractor"]))
+    builder = _sourced(cls(name, key=data.get("key")), data, where, base_folder, "imaging")
     if "rig" in data:
         builder = builder.rig(_lookup(rigs, data["rig"], f"{where}.rig", "rig"))
     if "space" in data:
@@ -351,10 +361,7 @@ TRACE_FIELDS = ("name", "unit", "description")
 
 
 def segmentation_to_dict(builder: Any) -> dict[str, Any]:
-    where = f"segmentations.{builder.name}"
-    out: dict[str, Any] = {} if builder.key is None else {"key": builder.key}
-    if builder._source is not None:
-        out["extractor"] = extractor_to_dict(builder._source, builder._described_source, where)
+    out = _sourced_dict(builder, f"segmentations.{builder.name}")
     for field in ("series", "space", "rig"):
         if getattr(builder, f"_{field}") is not None:
             out[field] = _name_of(getattr(builder, f"_{field}"))
@@ -380,10 +387,7 @@ def segmentation_from_dict(cls: type, name: str, data: Mapping[str, Any], where:
     data = _checked(data, where, ("key", "extractor", "series", "space", "rig", "channel", "masks", "description",
                                   "traces", "trace", "include_background", "include_centroids", "include_acceptance",
                                   "summary_images", "rename_images"))
-    builder = cls(name, key=data.get("key"))
-    if "extractor" in data:
-        builder = builder.from_extractor(extractor_from_dict(data["extractor"], f"{where}.extractor", base_folder, "segmentation"))
-        builder = builder._with(described_source=dict(data["extractor"]))
+    builder = _sourced(cls(name, key=data.get("key")), data, where, base_folder, "segmentation")
     if "series" in data:
         builder = builder.series(_lookup(series, data["series"], f"{where}.series", "series"))
     if "space" in data:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Self
 
 import attrs
+import numpy as np
 
 from ..errors import ValidationError
 from ..specs import ImagingSpaceSpec, RigSpec, SeriesSpec
