@@ -44,8 +44,8 @@ class ConflictError(BuilderError):
 class ValidationError(BuilderError):
     """A description is incomplete or inconsistent; ``problems`` lists every issue found."""
 
-    def __init__(self, problems: Iterable[str]):
-        self.problems = tuple(problems)
+    def __init__(self, problems: Iterable[str] | str):
+        self.problems = (problems,) if isinstance(problems, str) else tuple(problems)
         if len(self.problems) == 1:
             message = self.problems[0]
         else:
@@ -53,8 +53,9 @@ class ValidationError(BuilderError):
         super().__init__(message)
 
 
-class SourceDataError(BuilderError):
-    """An extractor returned data that disagrees with what it declared about itself."""
+class SourceDataError(ValidationError):
+    """A source's data cannot be written as it is: an unsupported dtype, frames or timestamps that
+    disagree with what the extractor declares about itself. ``problems`` lists every issue found."""
 
 
 class CompatibilityWarning(UserWarning):

@@ -17,10 +17,10 @@ from pynwb import NWBFile
 from .builders import Builder
 from .emit import FORMATS, emitter_class
 from .emit.placeholders import Placeholder, PlaceholderReport
-from .errors import BuilderError, CompatibilityWarning, ConflictError, ValidationError
+from .errors import BuilderError, CompatibilityWarning, ConflictError, SourceDataError, ValidationError
 from .io.backend import io_class
 from .io.atomic import recover_leftovers, remove_path, replace_path, temporary_sibling, write_atomically
-from .io.chunking import DEFAULT_BUFFER_BYTES, preflight
+from .io.chunking import DEFAULT_BUFFER_BYTES
 from .io.dataset_config import BACKENDS, DatasetConfiguration, configure_series_data, defer_series_data, is_wrapped
 from .io.parallel import default_progress, default_workers, fill_dataset, find_dataset, progress_bar
 from .io.repack import stream_large_datasets
@@ -285,6 +285,10 @@ class Session:
         numbers). Warnings: required NWB fields that will be written as placeholders, and rates
         that disagree between related series and segmentations. ``write()`` raises
         ``ValidationError`` with every error at once.
+
+        Raises ``SourceDataError`` (listing every error) when a source's data cannot be written as
+        it is: an unsupported dtype, a first frame other than the extractor declares, native
+        timestamps of the wrong length.
         """
         errors: list[str] = []
         series, segmentations = self._registry.of_kind("series"), self._registry.of_kind("segmentation")
@@ -296,6 +300,9 @@ class Session:
             self._emitter.check_layout(series)
         except ValidationError as error:
             errors += error.problems
+        unusable = [p for spec in (*series, *segmentations) for p in spec.data_problems()]
+        if unusable:
+            raise SourceDataError([*dict.fromkeys(errors), *dict.fromkeys(unusable)])
         if errors:  # placeholders are known only by emitting, which needs a sound description
             return ValidationReport.of(errors)
         return ValidationReport.of(warnings=[*self._dry_run_placeholders(), *_rate_mismatches(series, segmentations)])
@@ -451,8 +458,6 @@ class Session:
     ) -> _FillPlan:
         """Validate, check every source's first frame, emit, and set up how each dataset is stored."""
         self.validate().raise_for_errors()
-        for series in self._registry.of_kind("series"):
-            preflight(series.source, f"series {series.name!r}.source")
         self._emit()
         pending = [(s, configurations.get(s.name, DatasetConfiguration())) for s in self._emitter.series_objects if not is_wrapped(s)]
         problems = [p for s, c in pending for p in c.problems(f"compression[{s.name!r}]", tuple(s.data.maxshape))]

@@ -20,7 +20,7 @@ from hdmf.data_utils import GenericDataChunkIterator
 
 from ..errors import CompatibilityWarning
 from ..specs import TRACE_KINDS, SegmentationSpec
-from ..specs.sources import segmentation_shape
+from ..specs.sources import native_dtype, segmentation_shape
 
 PIXEL_MASK_DTYPE = np.dtype([("x", "<u4"), ("y", "<u4"), ("weight", "<f4")])
 VOXEL_MASK_DTYPE = np.dtype([("x", "<u4"), ("y", "<u4"), ("z", "<u4"), ("weight", "<f4")])
@@ -206,7 +206,7 @@ class ImageMaskIterator(GenericDataChunkIterator):
         stacked = (shape[0], shape[1], len(rois.roi_ids), *shape[2:])
         self._frame = tuple(stacked[axis] for axis in self._axes[1:])
         first = self._read(rois.roi_ids[:1]) if rois.roi_ids else np.zeros((0, *self._frame))
-        self._dtype = first.dtype if first.size else np.dtype("float32")
+        self._dtype = first.dtype if first.size else np.dtype("float32")  # native order: see _read
         per_roi = max(1, math.prod(self._frame) * self._dtype.itemsize)
         rois_per_chunk = max(1, min(len(rois.roi_ids) or 1, MASK_CHUNK_BYTES // per_roi))
         super().__init__(
@@ -216,7 +216,8 @@ class ImageMaskIterator(GenericDataChunkIterator):
 
     def _read(self, roi_ids: Sequence) -> np.ndarray:
         getter = self._source.get_background_image_masks if self._rois.is_background else self._source.get_roi_image_masks
-        return np.asarray(getter(list(roi_ids))).transpose(self._axes)
+        masks = np.asarray(getter(list(roi_ids)))
+        return masks.astype(native_dtype(masks.dtype), copy=False).transpose(self._axes)
 
     def _get_data(self, selection: tuple[slice, ...]) -> np.ndarray:
         masks = self._read(self._rois.roi_ids[selection[0]])
@@ -239,14 +240,14 @@ class TraceIterator(GenericDataChunkIterator):
         self._data = data
         frames, rois = (int(n) for n in data.shape)
         self._shape = (frames, rois)
-        self._dtype = np.dtype(data.dtype)
+        self._dtype = native_dtype(data.dtype)  # a big-endian source is stored in native order, value for value
         row_bytes = max(1, rois * self._dtype.itemsize)
         chunk_frames = max(1, min(frames, TRACE_CHUNK_BYTES // row_bytes))
         buffer_frames = max(chunk_frames, TRACE_BUFFER_BYTES // row_bytes // chunk_frames * chunk_frames)
         super().__init__(chunk_shape=(chunk_frames, rois), buffer_shape=(min(frames, buffer_frames), rois))
 
     def _get_data(self, selection: tuple[slice, ...]) -> np.ndarray:
-        return np.ascontiguousarray(np.asarray(self._data[selection[0]])[:, selection[1]])
+        return np.ascontiguousarray(np.asarray(self._data[selection[0]])[:, selection[1]], dtype=self._dtype)
 
     def _get_dtype(self) -> np.dtype:
         return self._dtype
@@ -288,11 +289,8 @@ def summary_images(segmentation: SegmentationSpec) -> list[tuple[str, str, np.nd
     """(extractor name, written name, (rows, columns) image) of every selected image."""
     images = segmentation.source.get_images_dict()
     selected = segmentation.images if segmentation.images is not None else tuple(images)
-    return [
-        (name, segmentation.image_name(name), np.asarray(images[name]))
-        for name in selected
-        if images.get(name) is not None
-    ]
+    found = [(name, np.asarray(images[name])) for name in selected if images.get(name) is not None]
+    return [(name, segmentation.image_name(name), image.astype(native_dtype(image.dtype), copy=False)) for name, image in found]
 
 
 def image_description(name: str) -> str:

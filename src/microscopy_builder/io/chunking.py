@@ -9,8 +9,7 @@ from typing import Any
 import numpy as np
 from hdmf.data_utils import GenericDataChunkIterator
 
-from ..errors import SourceDataError
-from ..specs.sources import imaging_shape
+from ..specs.sources import check_frames, imaging_shape, native_dtype
 
 DEFAULT_CHUNK_BYTES = 4 * 1024**2
 # Measured (benchmarks/bench_imaging.py, docs/how-to/large-movies.md): extractors often allocate
@@ -86,8 +85,9 @@ class ImagingDataIterator(GenericDataChunkIterator):
         self._source_sample_shape = imaging_shape(extractor)
         self._num_frames = int(extractor.get_num_samples())
         self._source_dtype = np.dtype(extractor.get_dtype())
-        # NWB data is numeric: boolean frames are stored losslessly as 0/1 uint8
-        self._stored_dtype = np.dtype("uint8") if self._source_dtype == np.bool_ else self._source_dtype
+        # Files store native byte order (a big-endian source is converted, value for value); NWB data
+        # is numeric, so boolean frames are stored losslessly as 0/1 uint8.
+        self._stored_dtype = np.dtype("uint8") if self._source_dtype == np.bool_ else native_dtype(self._source_dtype)
         self._axes = stored_axes(1 + len(self._source_sample_shape), swap_xy=swap_xy)
         source_shape = (self._num_frames, *self._source_sample_shape)
         shape = tuple(source_shape[axis] for axis in self._axes)
@@ -130,32 +130,3 @@ class ImagingDataIterator(GenericDataChunkIterator):
 
     def _get_maxshape(self) -> tuple[int, ...]:
         return self._shape
-
-
-def check_frames(frames: np.ndarray, expected_shape: tuple[int, ...], expected_dtype: np.dtype, *, first_frame: int) -> None:
-    """Fail clearly when an extractor returns frames other than it declared."""
-    if frames.shape != expected_shape:
-        raise SourceDataError(
-            f"the extractor returned frames {first_frame}..{first_frame + expected_shape[0] - 1} with shape "
-            f"{frames.shape}, but declared (frames, rows, columns[, planes]) = {expected_shape}; the extractor is "
-            f"misconfigured (NumpyImagingExtractor needs a 4-D (frames, rows, columns, 1) array: "
-            f"add the channel axis with array[..., None])"
-        )
-    if frames.dtype != expected_dtype:
-        raise SourceDataError(
-            f"the extractor returned frames of dtype {frames.dtype} but declared {expected_dtype}; "
-            f"fix the extractor's get_dtype() or the data it returns"
-        )
-
-
-def preflight(extractor: Any, where: str) -> None:
-    """Read the first frame and check it against the declared shape and dtype, before any file opens."""
-    try:
-        check_frames(
-            np.asarray(extractor.get_series(start_sample=0, end_sample=1)),
-            (1, *imaging_shape(extractor)),
-            np.dtype(extractor.get_dtype()),
-            first_frame=0,
-        )
-    except SourceDataError as error:
-        raise SourceDataError(f"{where}: {error}") from None

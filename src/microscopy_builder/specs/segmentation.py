@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import attrs
@@ -10,7 +11,7 @@ import numpy as np
 from ._fields import identity_field, optional_str
 from .rig import RigSpec
 from .series import SeriesSpec, space_fit_problems
-from .sources import describe_shape, has_usable_rate, imaging_shape, native_timestamps, segmentation_shape
+from .sources import describe_shape, dtype_problem, has_usable_rate, imaging_shape, native_timestamps, segmentation_shape
 from .space import ImagingSpaceSpec
 
 MASK_TYPES = ("image", "pixel", "voxel")
@@ -109,6 +110,9 @@ class SegmentationSpec:
                     f"{self.series.name!r} are {describe_shape(series_shape)}"
                 )
         num_rois = len(source.get_roi_ids())
+        problems += roi_id_problems(list(source.get_roi_ids()), f"{where}.source")
+        if self.include_background:
+            problems += roi_id_problems(list(source.get_background_ids()), f"{where}.source background")
         available = {k: v for k, v in source.get_traces_dict().items() if v is not None}
         for kind in self.traces or ():
             if kind in TRACE_KINDS and kind not in available:
@@ -156,3 +160,59 @@ class SegmentationSpec:
                 )
         return problems
 
+    def data_problems(self, where: str | None = None) -> list[str]:
+        """What makes the source's data unwritable as it is (dtypes of traces, masks and images; native
+        timestamps of the wrong length): ``SourceDataError``s."""
+        where = where or f"segmentation {self.name!r}"
+        source = self.source
+        if source is None or not hasattr(source, "get_traces_dict"):
+            return []
+        problems = []
+        traces = {kind: data for kind, data in source.get_traces_dict().items() if data is not None}
+        for kind, data in traces.items():
+            problems += _listed(dtype_problem(getattr(data, "dtype", None), f"{where}.source {kind!r} traces"))
+        roi_ids = list(source.get_roi_ids())
+        if roi_ids:
+            mask = np.asarray(source.get_roi_image_masks(roi_ids=roi_ids[:1]))
+            problems += _listed(dtype_problem(mask.dtype, f"{where}.source image masks"))
+        for name, image in source.get_images_dict().items():
+            if image is not None:
+                problems += _listed(dtype_problem(np.asarray(image).dtype, f"{where}.source summary image {name!r}"))
+        native = native_timestamps(source)
+        frames = {int(np.shape(data)[0]) for data in traces.values() if len(np.shape(data)) == 2}
+        if native is not None and frames and len(native) not in frames:
+            problems.append(
+                f"{where}.source: the extractor reports {len(native)} timestamps for traces of {min(frames)} frames; "
+                f"give it one time per frame with extractor.set_times(...)"
+            )
+        return problems
+
+
+#: the NWB ``id`` column holds 64-bit signed integers
+ID_RANGE = (-(2**63), 2**63 - 1)
+
+
+def roi_id_problems(roi_ids: list, where: str) -> list[str]:
+    """Duplicate ids (masks and traces would land on the wrong ROIs) and integer ids the id column cannot hold."""
+    problems = []
+    integers = all(isinstance(i, (int, np.integer)) for i in roi_ids)
+    keys = [int(i) for i in roi_ids] if integers else [str(i) for i in roi_ids]
+    repeated = sorted((k for k, n in Counter(keys).items() if n > 1), key=str)
+    if repeated:
+        shown = ", ".join(repr(k) for k in repeated[:10]) + (", ..." if len(repeated) > 10 else "")
+        problems.append(
+            f"{where}: ROI ids {shown} occur more than once; every ROI needs its own id, or masks and traces "
+            f"are written to the wrong ROIs: fix the segmentation's ids"
+        )
+    if integers:
+        outside = [k for k in keys if not ID_RANGE[0] <= k <= ID_RANGE[1]]
+        if outside:
+            problems.append(
+                f"{where}: ROI id {outside[0]} is outside the range of NWB's 64-bit id column "
+                f"({ID_RANGE[0]}..{ID_RANGE[1]}); renumber the ROIs, or give string ids (kept in a roi_name column)"
+            )
+    return problems
+
+
+def _listed(problem: str | None) -> list[str]:
+    return [] if problem is None else [problem]

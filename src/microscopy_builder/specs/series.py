@@ -9,7 +9,8 @@ import numpy as np
 
 from ._fields import check_name, check_non_negative, check_positive, identity_field, optional_array, optional_float, optional_str
 from .rig import RigSpec
-from .sources import describe_shape, has_usable_rate, imaging_shape, native_timestamps
+from ..errors import SourceDataError
+from .sources import describe_shape, has_usable_rate, imaging_shape, native_timestamps, preflight
 from .space import ImagingSpaceSpec
 
 LOCATIONS = ("acquisition", "processing")
@@ -97,7 +98,7 @@ class SeriesSpec:
             )
         if self.timestamps is None and self.rate is None:
             native = native_timestamps(source)
-            if native is not None:
+            if native is not None and len(native) == num_frames:
                 problems += _timestamp_problems(native, f"{where}.source timestamps")
             elif not has_usable_rate(source):
                 problems.append(
@@ -106,6 +107,29 @@ class SeriesSpec:
                 )
         if self.space is not None:
             problems += space_fit_problems(self.space, imaging_shape(source), f"{where}.source", what="frames")
+        return problems
+
+
+    def data_problems(self, where: str | None = None) -> list[str]:
+        """What makes the source's data unwritable as it is (its dtype, its first frame against its
+        declared shape and dtype, native timestamps of the wrong length): ``SourceDataError``s."""
+        where = where or f"series {self.name!r}"
+        source = self.source
+        if source is None or not hasattr(source, "get_series"):
+            return []
+        problems = []
+        try:
+            preflight(source, f"{where}.source")
+        except SourceDataError as error:
+            problems += error.problems
+        native = native_timestamps(source)
+        frames = int(source.get_num_samples())
+        if native is not None and native.ndim == 1 and len(native) != frames and self.timestamps is None and self.rate is None:
+            problems.append(
+                f"{where}.source: the extractor reports {len(native)} timestamps for {frames} frames; fix the "
+                f"extractor's times (extractor.set_times(...) with one per frame) or override them with "
+                f".timestamps(...) or .rate(...)"
+            )
         return problems
 
 

@@ -8,9 +8,12 @@ roiextractors' own axis order.
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any
 
 import numpy as np
+
+from ..errors import SourceDataError
 
 
 def imaging_shape(source: Any) -> tuple[int, ...]:
@@ -35,11 +38,44 @@ def describe_shape(shape: tuple[int, ...]) -> str:
 
 
 def native_timestamps(source: Any) -> np.ndarray | None:
-    """The extractor's own frame times (from the format or set with ``set_times``), else ``None``."""
+    """The extractor's own frame times (from the format or set with ``set_times``), else ``None``.
+
+    Every time the extractor holds is returned, so a vector of the wrong length is seen as it is
+    (roiextractors' ``get_timestamps()`` would cut a long one to the number of frames).
+    """
     times = source.get_native_timestamps() if hasattr(source, "get_native_timestamps") else None
-    if times is None and getattr(source, "_times", None) is not None:
-        times = source.get_timestamps()
+    if times is None and hasattr(source, "has_time_vector") and source.has_time_vector():
+        times = source.get_timestamps(start_sample=0, end_sample=sys.maxsize)  # all of them, not the first n
     return None if times is None else np.asarray(times, dtype="float64")
+
+
+#: numpy kinds NWB stores as numbers: booleans (as 0/1 uint8), signed and unsigned integers, floats
+SUPPORTED_KINDS = {"b": "bool", "i": "signed integers", "u": "unsigned integers", "f": "floats"}
+SUPPORTED_DTYPES = "bool, int8-int64, uint8-uint64, float16-float64"
+
+
+def native_dtype(dtype: Any) -> np.dtype:
+    """``dtype`` in this machine's byte order (big-endian ``>u2`` becomes ``uint16``): what files store.
+
+    Data must be converted to it before its bytes are written as they are (h5py's direct chunk
+    writes do no byte swapping).
+    """
+    dtype = np.dtype(dtype)
+    return dtype.newbyteorder("=") if dtype.byteorder not in ("=", "|") else dtype
+
+
+def dtype_problem(dtype: Any, where: str) -> str | None:
+    """Why data of ``dtype`` cannot be written (complex, object, text, ...), or ``None`` when it can."""
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        return f"{where}: {dtype!r} is not a numpy dtype; supported are {SUPPORTED_DTYPES}"
+    if dtype.kind not in SUPPORTED_KINDS or dtype.fields is not None or dtype.itemsize > 8:
+        return (
+            f"{where}: data of dtype {dtype} cannot be stored as NWB numeric data; supported are "
+            f"{SUPPORTED_DTYPES}: convert it (e.g. the magnitude of complex data) before writing"
+        )
+    return None
 
 
 def has_usable_rate(source: Any) -> bool:
@@ -49,3 +85,36 @@ def has_usable_rate(source: Any) -> bool:
         return rate is not None and math.isfinite(float(rate)) and float(rate) > 0
     except (TypeError, ValueError):
         return False
+
+
+def check_frames(frames: np.ndarray, expected_shape: tuple[int, ...], expected_dtype: np.dtype, *, first_frame: int) -> None:
+    """Fail clearly when an extractor returns frames other than it declared."""
+    if frames.shape != expected_shape:
+        raise SourceDataError(
+            f"the extractor returned frames {first_frame}..{first_frame + expected_shape[0] - 1} with shape "
+            f"{frames.shape}, but declared (frames, rows, columns[, planes]) = {expected_shape}; the extractor is "
+            f"misconfigured (NumpyImagingExtractor needs a 4-D (frames, rows, columns, 1) array: "
+            f"add the channel axis with array[..., None])"
+        )
+    if native_dtype(frames.dtype) != native_dtype(expected_dtype):  # byte order aside: it is converted
+        raise SourceDataError(
+            f"the extractor returned frames of dtype {frames.dtype} but declared {expected_dtype}; "
+            f"fix the extractor's get_dtype() or the data it returns"
+        )
+
+
+def preflight(extractor: Any, where: str) -> None:
+    """Check the declared dtype and the first frame against the declared shape and dtype, before any
+    file opens; ``SourceDataError`` names ``where``."""
+    problem = dtype_problem(extractor.get_dtype(), where)
+    if problem is not None:
+        raise SourceDataError(problem)
+    try:
+        check_frames(
+            np.asarray(extractor.get_series(start_sample=0, end_sample=1)),
+            (1, *imaging_shape(extractor)),
+            np.dtype(extractor.get_dtype()),
+            first_frame=0,
+        )
+    except SourceDataError as error:
+        raise SourceDataError(f"{where}: {error}") from None
