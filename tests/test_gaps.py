@@ -77,11 +77,12 @@ def test_two_segmentations_renaming_a_trace_alike_are_a_conflict(tmp_path, rig, 
     second = generate_dummy_segmentation_extractor(num_rows=ROWS, num_columns=COLUMNS, num_samples=FRAMES, seed=2)
     session = new_session("legacy").add(series)
     session.add(mb.SegmentationBuilder("A").from_extractor(first).series(series).trace("raw", name="Raw"))
-    session.add(mb.SegmentationBuilder("B").from_extractor(second).space(other_space).rig(rig).trace("raw", name="Raw"))
-    path = tmp_path / "clash.nwb"
-    with pytest.raises(mb.ConflictError, match="'Raw' is already in Fluorescence"):
-        session.write(path)
-    assert not path.exists()
+    clash = mb.SegmentationBuilder("B").from_extractor(second).space(other_space).rig(rig).trace("raw", name="Raw")
+    with pytest.raises(mb.ValidationError, match="segmentation 'A' already has the name 'Raw' in processing/ophys/Fluorescence"):
+        session.add(clash)  # refused when added, before anything is written
+    path = session.write(tmp_path / "clash.nwb")
+    with read(path) as nwbfile:
+        assert "Raw" in nwbfile.processing["ophys"]["Fluorescence"].roi_response_series  # A's, written alone
 
 
 # -- the legacy format keeps what it has no field for -----------------------------------------------------------------

@@ -26,6 +26,7 @@ from .io.parallel import default_progress, default_workers, fill_dataset, find_d
 from .io.repack import stream_large_datasets
 from .io.namespaces import drop_extension_namespaces, namespaces_in_use
 from .emit.timing import resolve_timing
+from .naming import clash_problems
 from .registry import Registry, registrations
 from .specs import ImagingSpaceSpec, RigSpec, SegmentationSpec, SeriesSpec
 from .specs.sources import describe_shape, imaging_shape, segmentation_shape
@@ -194,8 +195,20 @@ class Session:
         if isinstance(spec, SeriesSpec):  # grouping conflicts surface here, before anything is registered
             known = [s for s in self._registry.of_kind("series") if s.key != spec.key]
             self._emitter.check_layout([*known, spec])
+        problems = clash_problems(self._emitter.claims(*self._with_entries(entries)))
+        if problems:
+            raise ValidationError(problems)
         self._registry.register(entries)
         return self
+
+    def _with_entries(self, entries: list[tuple[str, str, Any]]) -> tuple[list, list, list]:
+        """Rigs, series and segmentations registered, with ``entries`` added (by key, in order)."""
+        found = []
+        for kind in ("rig", "series", "segmentation"):
+            specs = {spec.key: spec for spec in self._registry.of_kind(kind)}
+            specs.update({key: spec for k, key, spec in entries if k == kind and key not in specs})
+            found.append(list(specs.values()))
+        return found[0], found[1], found[2]
 
     def _check_names(self, entries: list[tuple[str, str, Any]]) -> None:
         """Two keys may not claim one NWB name, nor may a key claim a name the file already holds."""

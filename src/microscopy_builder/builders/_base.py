@@ -7,6 +7,7 @@ from typing import Any, Self
 import attrs
 
 from ..errors import ValidationError
+from ..specs._fields import check_name
 
 
 @attrs.frozen
@@ -29,11 +30,7 @@ class Builder:
         problems: list[str] = []
         if not isinstance(self.name, str) or not self.name.strip():
             raise ValidationError([f"{type(self).__name__}.name: must be a non-empty string, got {self.name!r}"])
-        if "/" in self.name or ":" in self.name:
-            problems.append(
-                f"{type(self).__name__}({self.name!r}).name: NWB names may not contain '/' or ':'; "
-                f"choose another name (model numbers belong in model=...)"
-            )
+        check_name(problems, f"{type(self).__name__}({self.name!r})", self.name)
         spec = self._assemble(problems)
         problems += spec.problems()
         if problems:

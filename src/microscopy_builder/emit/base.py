@@ -16,7 +16,9 @@ from ..io.chunking import ImagingDataIterator
 from ..specs import DeviceModelSpec, DeviceSpec, RigSpec, SegmentationSpec, SeriesSpec
 from ..errors import ConflictError, ValidationError
 from ..specs.sources import has_usable_rate, imaging_shape, segmentation_shape
+from ..naming import Claim
 from .adopt import add_or_reuse
+from .claims import description_claims
 from .fields import NDX_ATTRIBUTE, join_description
 from .grouping import Group, Layout
 from .placeholders import PlaceholderReport
@@ -74,6 +76,12 @@ class Emitter(ABC):
 
     def emit_series(self, series: SeriesSpec) -> Any:
         return self._once("series", series.key, lambda: self._place_series(series))
+
+    def claims(
+        self, rigs: Sequence[RigSpec], series: Sequence[SeriesSpec], segmentations: Sequence[SegmentationSpec] = ()
+    ) -> list[Claim]:
+        """Where every named object of these specs would go (see :mod:`microscopy_builder.naming`)."""
+        return description_claims(self, rigs, series, segmentations)
 
     # -- dedupe ---------------------------------------------------------------------------------
     def _once(self, kind: str, key: str, make: Callable[[], Any]) -> Any:
@@ -298,6 +306,30 @@ class Emitter(ABC):
     @abstractmethod
     def _add_trace(self, segmentation: SegmentationSpec, kind: str, **fields: Any) -> Any:
         """Make and place one trace series."""
+
+    @abstractmethod
+    def rig_claims(self, rig: RigSpec) -> list[Claim]:
+        """Names a rig brings beside its devices (ndx-microscopy: the rig and its indicators)."""
+
+    @abstractmethod
+    def series_claims(self, series: SeriesSpec) -> list[Claim]:
+        """Names a series brings beside its own (its space and channel, or its imaging plane)."""
+
+    @abstractmethod
+    def segmentation_container(self, segmentation: SegmentationSpec) -> tuple[str, tuple[str, str]]:
+        """The container a ROI table goes in, and the table's (namespace, type)."""
+
+    @abstractmethod
+    def trace_parent(self, segmentation: SegmentationSpec, kind: str) -> tuple[str, tuple[str, str]]:
+        """The group a trace kind goes in, and its (namespace, type)."""
+
+    @abstractmethod
+    def image_claims(self, segmentation: SegmentationSpec, name: str, table: str, table_type: tuple) -> list[Claim]:
+        """Where a summary image of that name goes."""
+
+    @abstractmethod
+    def segmentation_claims(self, segmentation: SegmentationSpec, table: str, table_type: tuple) -> list[Claim]:
+        """Names a segmentation brings beside its table, columns, images and traces."""
 
     @abstractmethod
     def _make_model(self, model: DeviceModelSpec, manufacturer: str) -> Any: ...

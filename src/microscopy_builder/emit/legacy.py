@@ -26,6 +26,9 @@ from pynwb.ophys import (
 
 from ..io.chunking import ImagingDataIterator
 from ..specs import DeviceModelSpec, DeviceSpec, ImagingSpaceSpec, RigSpec, SegmentationSpec, SeriesSpec
+from ..specs.sources import segmentation_shape
+from ..naming import Claim
+from .claims import segmentation_images, written_trace_kinds
 from .adopt import add_or_reuse
 from .base import Emitter, model_text, refuse_taken_name
 from .text import channel_text, indicator_facts, space_text
@@ -214,6 +217,51 @@ class LegacyEmitter(Emitter):
         series = RoiResponseSeries(**fields, **timing.series_kwargs())
         container.add_roi_response_series(series)
         return series
+
+
+    # -- where each named object goes (checked before writing: see naming.py) ----------------------
+    def rig_claims(self, rig: RigSpec) -> list[Claim]:
+        return []  # core NWB has no rig object: a rig is its devices
+
+    def plane_claims(self, space: ImagingSpaceSpec, rig: RigSpec, channel: str) -> list[Claim]:
+        """The ImagingPlane of a (space, rig, channel) and the OpticalChannel inside it."""
+        name = self.plane_name(space, rig, channel)
+        identity = ("plane", plane_key(space, rig, channel))
+        return [
+            Claim("general/optophysiology", name, f"imaging plane {name!r} of space {space.name!r}", identity),
+            Claim(f"imaging plane {name!r}", channel, f"channel {channel!r} of rig {rig.name!r}",
+                  ("channel", rig.key, channel), ("core", "ImagingPlane")),
+        ]
+
+    def series_claims(self, series: SeriesSpec) -> list[Claim]:
+        return self.plane_claims(series.space, series.rig, series.channel)
+
+    def segmentation_container(self, segmentation: SegmentationSpec) -> tuple[str, tuple[str, str]]:
+        return "ImageSegmentation", ("core", "PlaneSegmentation")
+
+    def trace_parent(self, segmentation: SegmentationSpec, kind: str) -> tuple[str, tuple[str, str]]:
+        container = "DfOverF" if kind == "dff" else "Fluorescence"
+        return f"processing/ophys/{container}", ("core", container)
+
+    def image_claims(self, segmentation: SegmentationSpec, name: str, table: str, table_type: tuple) -> list[Claim]:
+        images = self._suffixed(READER_IMAGES_NAME, segmentation)
+        planes = segmentation.space.data_dimensions(segmentation_shape(segmentation.source))[2:]
+        names = [name] if not planes else [f"{name}_plane{k}" for k in range(planes[0])]
+        return [Claim(f"processing/ophys/{images}", n, f"summary image {n!r}", ("image", segmentation.key, n),
+                      ("core", "Images")) for n in names]
+
+    def segmentation_claims(self, segmentation: SegmentationSpec, table: str, table_type: tuple) -> list[Claim]:
+        series = segmentation.series
+        space, rig, channel = (series.space, series.rig, series.channel) if series else (
+            segmentation.space, segmentation.rig, segmentation.channel)
+        claims = [] if rig is None or channel is None else self.plane_claims(space, rig, channel)
+        module = ("core", "ProcessingModule")
+        kinds = written_trace_kinds(segmentation)
+        containers = ["ImageSegmentation"] + (["DfOverF"] if "dff" in kinds else [])
+        containers += ["Fluorescence"] if set(kinds) - {"dff"} else []
+        containers += [self._suffixed(READER_IMAGES_NAME, segmentation)] if segmentation_images(segmentation) else []
+        claims += [Claim("processing/ophys", c, f"the {c} container", ("container", c), module) for c in containers]
+        return claims
 
 
 def _planes_of(name: str, image, description: str) -> list[tuple[str, Any, str]]:

@@ -21,6 +21,7 @@ from ..specs import (
     SeriesSpec,
     safe_name,
 )
+from ..naming import Claim
 from .adopt import add_or_reuse
 from .base import Emitter, model_text, refuse_taken_name, split_typed
 from .fields import join_description
@@ -102,7 +103,7 @@ class MicroscopyEmitter(Emitter):
         if indicator is None:  # one visible placeholder indicator per channel that named none
             where = f"rig {rig.name!r} channel {channel.name!r}.indicator"
             label = self.report.text(where, "label", "give indicator=... on the rig's channel")
-            indicator = IndicatorSpec(label=label, key=f"{rig.name}_{channel.name}_indicator")
+            indicator = IndicatorSpec(label=label, key=placeholder_indicator_key(rig, channel))
 
         def make() -> Any:
             injection = None if indicator.injection is None else self._make_injection(indicator)
@@ -326,6 +327,59 @@ class MicroscopyEmitter(Emitter):
         refuse_taken_name(series.name, container.microscopy_response_series, container_name, segmentation)
         container.add_microscopy_response_series(series)
         return series
+
+
+    # -- where each named object goes (checked before writing: see naming.py) ----------------------
+    def rig_claims(self, rig: RigSpec) -> list[Claim]:
+        """Rigs, indicators, viral vectors and injections share the one metadata group."""
+        parent, parent_type = METADATA_NAME, (NAMESPACE, "MicroscopyExperimentMetadata")
+        claims = [Claim(parent, rig.name, f"rig {rig.name!r}", ("rig", rig.key), parent_type)]
+        for channel in rig.channels:
+            indicator = channel.indicator
+            key = indicator.key if indicator is not None else placeholder_indicator_key(rig, channel)
+            what = f"indicator of channel {channel.name!r} of rig {rig.name!r}"
+            claims.append(Claim(parent, safe_name(key), what, ("indicator", key), parent_type))
+            if indicator is not None and indicator.injection is not None:
+                for part in ("viral vector", "injection"):
+                    claims.append(Claim(parent, safe_name(f"{key} {part}"), f"{part} of {what}", (part, key), parent_type))
+        return claims
+
+    def series_claims(self, series: SeriesSpec) -> list[Claim]:
+        """A series holds (or links) its space and its channel."""
+        series_class, _ = _by_geometry(series.space, ndx.PlanarMicroscopySeries, ndx.VolumetricMicroscopySeries)
+        parent, parent_type = f"series {series.name!r}", (NAMESPACE, series_class.__name__)
+        return [
+            Claim(parent, series.space.name, f"space {series.space.name!r}", ("space", series.space.key), parent_type),
+            Claim(parent, series.channel, f"channel {series.channel!r} of rig {series.rig.name!r}",
+                  ("channel", series.rig.key, series.channel), parent_type),
+        ]
+
+    def segmentation_container(self, segmentation: SegmentationSpec) -> tuple[str, tuple[str, str]]:
+        table_class, _ = _by_geometry(segmentation.space, ndx.PlanarSegmentation, ndx.VolumetricSegmentation)
+        return SEGMENTATIONS_NAME, (NAMESPACE, table_class.__name__)
+
+    def trace_parent(self, segmentation: SegmentationSpec, kind: str) -> tuple[str, tuple[str, str]]:
+        return f"processing/ophys/{segmentation.name}ResponseSeries", (NAMESPACE, "MicroscopyResponseSeriesContainer")
+
+    def image_claims(self, segmentation: SegmentationSpec, name: str, table: str, table_type: tuple) -> list[Claim]:
+        return [Claim(table, name, f"summary image {name!r}", ("image", segmentation.key, name), table_type)]
+
+    def segmentation_claims(self, segmentation: SegmentationSpec, table: str, table_type: tuple) -> list[Claim]:
+        container = f"{segmentation.name}ResponseSeries"
+        return [
+            Claim(table, segmentation.space.name, f"space {segmentation.space.name!r}", ("space", segmentation.space.key),
+                  table_type),
+            Claim("processing/ophys", container, f"the trace container of segmentation {segmentation.name!r}",
+                  ("container", container), ("core", "ProcessingModule")),
+        ]
+
+
+NAMESPACE = "ndx-microscopy"
+
+
+def placeholder_indicator_key(rig: RigSpec, channel: ChannelSpec) -> str:
+    """The key of the placeholder indicator written for a channel that names none."""
+    return f"{rig.name}_{channel.name}_indicator"
 
 
 def _by_geometry(space: ImagingSpaceSpec, planar: type, volumetric: type) -> tuple[type, str]:

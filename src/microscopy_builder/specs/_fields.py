@@ -62,15 +62,29 @@ def identity_field(**kwargs: Any) -> Any:
     return attrs.field(eq=attrs.cmp_using(eq=operator.is_), **kwargs)
 
 
-def check_name(problems: list[str], where: str, name: Any) -> None:
-    """NWB object names must be non-empty text without ``/`` or ``:``."""
+def name_problem(name: Any, where: str) -> str | None:
+    """Why ``name`` cannot name an NWB object, or ``None``: names are non-empty text without ``/``,
+    ``:`` or NUL, and do not start with ``.`` (``.`` is the group itself; ``.zattrs``-like names
+    are Zarr's own files)."""
     if not isinstance(name, str) or not name.strip():
-        problems.append(f"{where}.name: must be a non-empty string, got {name!r}")
-    elif "/" in name or ":" in name:
-        problems.append(
-            f"{where}.name: {name!r} contains '/' or ':', which NWB names may not; choose another name "
+        return f"{where}.name: must be a non-empty string, got {name!r}"
+    if "/" in name or ":" in name:
+        return (
+            f"{where}.name: {name!r}: NWB names may not contain '/' or ':'; choose another name "
             f"(model numbers such as 'FF03-525/50' belong in model=...)"
         )
+    if "\x00" in name:
+        return f"{where}.name: {name!r} contains a NUL character, which HDF5 cuts names at; remove it"
+    if name.startswith("."):
+        return f"{where}.name: {name!r} starts with '.', which names the group itself or Zarr's own files; rename it"
+    return None
+
+
+def check_name(problems: list[str], where: str, name: Any) -> None:
+    """Append the problem of an unusable NWB object name (see :func:`name_problem`)."""
+    problem = name_problem(name, where)
+    if problem is not None:
+        problems.append(problem)
 
 
 def check_positive(problems: list[str], where: str, **values: float | tuple[float, ...] | None) -> None:

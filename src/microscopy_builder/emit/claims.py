@@ -1,0 +1,103 @@
+"""Where a format puts every named object of a description, as :class:`~microscopy_builder.naming.Claim`\\ s.
+
+What both formats share (devices and their models, series and segmentation placement, ROI table
+columns, traces) is listed here once; each emitter adds what only its layout has through
+``rig_claims``, ``series_claims`` and ``segmentation_claims``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from ..naming import Claim
+from ..specs import TRACE_KINDS, RigSpec, SegmentationSpec, SeriesSpec
+
+if TYPE_CHECKING:
+    from .base import Emitter
+
+CORE = "core"
+#: columns every ROI table may get beside the type's own (acceptance, centroids, string ids)
+FIXED_COLUMNS = ("Accepted", "Rejected", "ROICentroids", "roi_name")
+
+
+def description_claims(
+    emitter: Emitter, rigs: Sequence[RigSpec], series: Sequence[SeriesSpec], segmentations: Sequence[SegmentationSpec]
+) -> list[Claim]:
+    """Every name the emitter would write for these specs, with the group it goes in."""
+    claims: list[Claim] = []
+    for rig in {r.key: r for r in (*rigs, *(s.rig for s in (*series, *segmentations) if s.rig is not None))}.values():
+        claims += device_claims(rig)
+        claims += emitter.rig_claims(rig)
+    layout = emitter.plan_layout(series)
+    for item in series:
+        groups = layout.parents(item.key)
+        top = groups[0] if groups else None
+        name, identity = (top.name, ("group",) + top.identity) if top else (item.name, ("series", item.key))
+        what = f"{top.kind} group {top.name!r}" if top else f"series {item.name!r}"
+        claims.append(Claim(_place(item.location), name, what, identity, _module_type(item.location)))
+        claims += emitter.series_claims(item)
+    for segmentation in segmentations:
+        claims += _segmentation_claims(emitter, segmentation)
+    return claims
+
+
+def device_claims(rig: RigSpec) -> list[Claim]:
+    """Devices go in ``general/devices``, their models in ``general/devices/models``."""
+    claims = []
+    for slot, device in rig.devices():
+        what = f"{slot.replace('_', ' ')} {device.name!r} of rig {rig.name!r}"
+        claims.append(Claim("general/devices", device.name, what, ("device", device.key)))
+        model = device.model_spec()
+        if model is not None:
+            claims.append(Claim("general/devices/models", model.name, f"device model {model.name!r} of {what}",
+                                ("device model", model.key)))
+    return claims
+
+
+def _segmentation_claims(emitter: Emitter, segmentation: SegmentationSpec) -> list[Claim]:
+    container, table_type = emitter.segmentation_container(segmentation)
+    claims = [Claim(_place("processing"), container, f"segmentation {segmentation.name!r}'s container",
+                    ("container", container), _module_type("processing"))]
+    tables = [(segmentation.name, f"segmentation {segmentation.name!r}")]
+    if segmentation.include_background:
+        tables.append((f"Background{segmentation.name}", f"background table of segmentation {segmentation.name!r}"))
+    table_parent = f"the ROI table of segmentation {segmentation.name!r}"
+    for name, what in tables:
+        claims.append(Claim(f"processing/ophys/{container}", name, what, ("table", segmentation.key, name)))
+    for column in FIXED_COLUMNS:
+        claims.append(Claim(table_parent, column, f"column {column!r}", ("column", column), table_type))
+    for original in segmentation_images(segmentation):
+        written = segmentation.image_name(original)
+        claims += emitter.image_claims(segmentation, written, table_parent, table_type)
+    for kind in written_trace_kinds(segmentation):
+        override = segmentation.trace_spec(kind)
+        name = override.name or emitter.trace_name(segmentation, kind)
+        parent, parent_type = emitter.trace_parent(segmentation, kind)
+        claims.append(Claim(parent, name, f"{kind!r} traces of segmentation {segmentation.name!r}",
+                            ("trace", segmentation.key, kind), parent_type))
+    return claims + emitter.segmentation_claims(segmentation, table_parent, table_type)
+
+
+def written_trace_kinds(segmentation: SegmentationSpec) -> list[str]:
+    """Trace kinds the extractor has (non-empty arrays) that the segmentation selects."""
+    available = {kind for kind, data in segmentation.source.get_traces_dict().items() if data is not None}
+    selected = segmentation.traces or TRACE_KINDS
+    if not segmentation.include_background:
+        available.discard("background")
+    return [kind for kind in TRACE_KINDS if kind in available and kind in selected]
+
+
+def segmentation_images(segmentation: SegmentationSpec) -> list[str]:
+    """Names (as the extractor has them) of the summary images to write."""
+    images = segmentation.source.get_images_dict()
+    selected = segmentation.images if segmentation.images is not None else tuple(images)
+    return [name for name in selected if images.get(name) is not None]
+
+
+def _place(location: str) -> str:
+    return "acquisition" if location == "acquisition" else "processing/ophys"
+
+
+def _module_type(location: str) -> tuple[str, str] | None:
+    return None if location == "acquisition" else (CORE, "ProcessingModule")
