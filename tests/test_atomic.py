@@ -107,12 +107,3 @@ def test_a_zarr_store_set_aside_by_a_dead_writer_is_put_back(tmp_path, rig, spac
     with pytest.raises(mb.ValidationError, match="overwrite=True"):  # recovered first, so it exists again
         new_session().add(small_series(rig, space, seed=2)).write(destination)
     assert snapshot(destination) == before and not aside.exists()
-
-
-def test_writes_of_a_live_process_are_left_alone(tmp_path, rig, space):
-    """A partial file of a process still running is not ours to delete."""
-    destination = tmp_path / "session.nwb"
-    live = tmp_path / f".session.partial-{os.getpid()}-0123abcd.nwb"
-    live.write_bytes(b"in progress")
-    new_session().add(small_series(rig, space)).write(destination)
-    assert live.read_bytes() == b"in progress"

@@ -166,9 +166,14 @@ def test_unknown_backend_and_existing_path(tmp_path, rig, space, imaging):
     with pytest.raises(mb.ValidationError, match="overwrite=True"):
         session.write(existing)
     assert existing.read_bytes() == b"precious"
-    session.write(existing, overwrite=True)
-    with read(existing) as nwbfile:
-        assert "Movie" in nwbfile.acquisition
+    with pytest.raises(mb.ValidationError, match="not an NWB file"):  # not ours to replace, even when asked
+        session.write(existing, overwrite=True)
+    assert existing.read_bytes() == b"precious"
+    nwb = session.write(tmp_path / "first.nwb")
+    other = new_session().add(mb.SeriesBuilder("Other").from_extractor(imaging).rig(rig).space(space))
+    other.write(nwb, overwrite=True)  # an NWB file is replaced when asked
+    with read(nwb) as nwbfile:
+        assert list(nwbfile.acquisition) == ["Other"]
 
 
 def test_extractor_that_lies_about_its_shape_fails_before_writing(tmp_path, rig, space):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import shutil
+import threading
 import uuid
 import warnings
 from collections.abc import Mapping
@@ -15,11 +15,15 @@ import attrs
 from pynwb import NWBFile
 
 from .builders import Builder
-from .emit import FORMATS, emitter_class
+from .emit import FORMATS, emitter_class, load_extension_classes
 from .emit.placeholders import Placeholder, PlaceholderReport
 from .errors import BuilderError, CompatibilityWarning, ConflictError, SourceDataError, ValidationError
 from .io.backend import io_class
-from .io.atomic import recover_leftovers, remove_path, replace_path, temporary_sibling, write_atomically
+from .appending import AppendTarget
+from .io.atomic import recover_leftovers, write_atomically
+from .io.destination import destination_problems
+from .io.locking import destination_lock
+from .io.space import uncompressed_bytes
 from .io.chunking import DEFAULT_BUFFER_BYTES
 from .io.dataset_config import BACKENDS, DatasetConfiguration, configure_series_data, defer_series_data, is_wrapped
 from .io.parallel import default_progress, default_workers, fill_dataset, find_dataset, progress_bar
@@ -92,59 +96,60 @@ class Session:
 
     @classmethod
     def open(
-        cls, path: str | Path, *, format: str | None = None, backend: str | None = None, safe: bool = False
+        cls,
+        path: str | Path,
+        *,
+        format: str | None = None,
+        backend: str | None = None,
+        safe: bool = True,
+        mix_formats: bool = False,
+        lock_timeout: float | None = None,
     ) -> Session:
         """Open an existing NWB file (HDF5 or Zarr) to append to it; ``write()`` with no path saves.
 
-        ``format`` is read from the file (ndx-microscopy objects or not) unless given. What the file
-        holds is reused when added again (a device, rig or imaging plane of the same name and
-        content) and a same-named object with other content is a ``ConflictError``.
+        What the file holds is reused when added again (a device, rig or imaging plane of the same
+        name and content) and a same-named object with other content is a ``ConflictError``.
 
-        Guarantees: in place (default), an exception while appending leaves the file readable with
-        all its previous content intact, though objects of the failed append may be present and
-        incomplete; a killed process can leave the file unreadable. With ``safe=True`` the file is
-        copied, the copy appended to and moved into place when complete: all or nothing, even if
-        the process is killed, at the cost of copying the file.
+        Parameters
+        ----------
+        format
+            The file's own layout by default (ndx-microscopy objects or core ophys ones). Giving the
+            other layout for a file that holds one is a ``ValidationError`` unless ``mix_formats``.
+        safe
+            ``True`` (default): the file is copied, the copy appended to and moved into place when
+            complete, all or nothing, even if the process is killed or the disk fills up.
+            ``False``: the new objects are written into the file itself; an exception (a full disk
+            too) takes them back out, but a killed process can leave the file damaged. See
+            ``docs/how-to/reliability.md``.
+        mix_formats
+            Allow adding objects of one layout to a file of the other.
+        lock_timeout
+            Seconds to wait for another writer of the file (default: as long as it takes). The
+            file stays locked for other writers until ``write()`` or ``close()``.
         """
         path = Path(path)
         backend = backend or ("zarr" if path.is_dir() or path.suffix == ".zarr" else "hdf5")
         problems = [] if format is None else _format_problems(format)
         if backend not in BACKENDS:
             problems.append(f"backend: must be one of {BACKENDS}, got {backend!r}")
-        if not path.exists():
-            problems.append(f"path: {str(path)!r} does not exist; to write a new file use Session(...).write(path)")
         if problems:
             raise ValidationError(problems)
-        recover_leftovers(path)
-        working = path
-        if safe:
-            working = temporary_sibling(path, "partial")
-            (shutil.copytree if path.is_dir() else shutil.copy2)(path, working)
-        io = None
-        try:
-            io = io_class(backend)(str(working), mode="a" if backend == "hdf5" else "r+")
-            nwbfile = io.read()
-        except Exception as error:  # noqa: BLE001 - whatever the reader says, the file is not usable here
-            if io is not None:
-                io.close()
-            if safe:
-                remove_path(working)
-            raise ValidationError([f"path: {str(path)!r} cannot be read as an NWB file ({type(error).__name__}: {error})"]) from None
+        target, nwbfile = AppendTarget.open(path, backend, safe=safe, lock_timeout=lock_timeout)
+        held = _format_of(nwbfile)
+        chosen = format or held or "ndx-microscopy"
+        if held not in (None, chosen) and not mix_formats:
+            target.abandon()
+            raise ValidationError([_mixing_problem(path, held, chosen)])
         session = cls.__new__(cls)
-        session._adopt(nwbfile, format or _format_of(nwbfile))
-        session._append = _Append(original=path, working=working, backend=backend, io=io, safe=safe)
+        session._adopt(nwbfile, chosen)
+        session._append = target
         return session
 
     def close(self) -> None:
-        """Close an opened file without saving (a ``safe`` copy is discarded)."""
+        """Close an opened file without saving (a ``safe`` copy is discarded) and let other writers in."""
         append = self._append
-        if append is None:
-            return
-        if append.io is not None:
-            append.io.close()
-            append.io = None
-        if append.safe and append.working.exists():
-            remove_path(append.working)
+        if append is not None and append.lock.held:
+            append.abandon()
 
     def __enter__(self) -> Session:
         return self
@@ -160,7 +165,8 @@ class Session:
         self._emitter = emitter_class(format)(nwbfile, self._report)
         self._written: tuple[Path, str] | None = None
         self._spent = False
-        self._append: _Append | None = None
+        self._append: AppendTarget | None = None
+        self._write_lock = threading.RLock()  # one write of this session at a time, whatever the thread
 
     # -- describing -----------------------------------------------------------------------------
     def add(self, item: Builder | SeriesSpec | SegmentationSpec | RigSpec | ImagingSpaceSpec) -> Session:
@@ -418,48 +424,53 @@ class Session:
         -----
         A second ``write`` of the same session exports the first file to the new path.
         """
-        if self._append is not None:
-            return self._write_append(path, buffer_bytes, max_workers, progress, compression)
-        if path is None:
-            raise ValidationError(["path: required; give the file to write (Session.open(...) sessions save without one)"])
-        path = Path(path)
-        recover_leftovers(path)  # a writer of this path that was killed left a partial file behind
-        backend = backend or ("zarr" if path.suffix == ".zarr" else "hdf5")
-        problems = [] if backend in BACKENDS else [f"backend: must be one of {BACKENDS}, got {backend!r}"]
-        if path.exists() and not overwrite:
-            problems.append(f"path: {str(path)!r} already exists; pass overwrite=True to replace it")
-        if path.is_dir() and backend == "hdf5":
-            problems.append(f"path: {str(path)!r} is a folder; an HDF5 file cannot replace it")
-        problems += _stream_option_problems(buffer_bytes, max_workers)
-        configurations = _configurations(compression, self._registry.of_kind("series"), problems)
-        if self._spent:
-            problems.append(
-                "session: an earlier write failed part-way and consumed its data streams; "
-                "build a new Session from the same builders to write again"
-            )
-        if problems:
-            raise ValidationError(problems)
-        if self._written is not None:
-            added_since = [f"{kind} {key!r}" for kind, key in self._registry.identities() - self._written_identities]
-            if added_since:
-                raise ValidationError(
-                    [
-                        f"session: {', '.join(sorted(added_since))} were added after the first write; "
-                        f"a written NWBFile cannot take new objects. Add everything before the first write, or "
-                        f"build a new Session for the new file"
-                    ]
+        with self._write_lock:
+            if self._append is not None:
+                return self._write_append(path, buffer_bytes, max_workers, progress, compression)
+            if path is None:
+                raise ValidationError(["path: required; give the file to write (Session.open(...) sessions save without one)"])
+            path = Path(path)
+            backend = backend or ("zarr" if path.suffix == ".zarr" else "hdf5")
+            problems = [] if backend in BACKENDS else [f"backend: must be one of {BACKENDS}, got {backend!r}"]
+            problems += _stream_option_problems(buffer_bytes, max_workers)
+            configurations = _configurations(compression, self._registry.of_kind("series"), problems)
+            if self._spent:
+                problems.append(
+                    "session: an earlier write failed part-way and consumed its data streams; "
+                    "build a new Session from the same builders to write again"
                 )
-            write_atomically(path, lambda tmp: self._export(tmp, backend))
+            if problems:
+                raise ValidationError(problems)
+            target = path.resolve() if path.is_symlink() and path.exists() else path  # through a link to an NWB file
+            with destination_lock(target):
+                recover_leftovers(target)  # a writer of this path that was killed left a partial file behind
+                problems = destination_problems(path, backend, overwrite=overwrite)
+                if problems:
+                    raise ValidationError(problems)
+                if self._written is not None:
+                    self._check_nothing_added_since_written()
+                    write_atomically(target, lambda tmp: self._export(tmp, backend), overwrite=overwrite)
+                    return path
+                plan = self._prepare(backend, configurations, buffer_bytes, max_workers, progress)
+                try:
+                    write_atomically(target, lambda tmp: self._write_new(tmp, backend, plan), overwrite=overwrite)
+                except BaseException:
+                    self._spent = True
+                    raise
+            self._written = (target, backend)
+            self._written_identities = self._registry.identities()
             return path
-        plan = self._prepare(backend, configurations, buffer_bytes, max_workers, progress)
-        try:
-            write_atomically(path, lambda tmp: self._write_new(tmp, backend, plan))
-        except BaseException:
-            self._spent = True
-            raise
-        self._written = (path, backend)
-        self._written_identities = self._registry.identities()
-        return path
+
+    def _check_nothing_added_since_written(self) -> None:
+        added_since = [f"{kind} {key!r}" for kind, key in self._registry.identities() - self._written_identities]
+        if added_since:
+            raise ValidationError(
+                [
+                    f"session: {', '.join(sorted(added_since))} were added after the first write; "
+                    f"a written NWBFile cannot take new objects. Add everything before the first write, or "
+                    f"build a new Session for the new file"
+                ]
+            )
 
     def _prepare(
         self,
@@ -477,10 +488,12 @@ class Session:
         if problems:
             raise ValidationError(problems)
         deferred = [(s, defer_series_data(s, backend, c, buffer_bytes), c) for s, c in pending]
+        others = tuple(d.data for d in self._emitter.streamed_datasets if not is_wrapped(d))
         for dataset in self._emitter.streamed_datasets:
             if not is_wrapped(dataset):
                 configure_series_data(dataset, backend, DatasetConfiguration())
-        return _FillPlan(deferred, max_workers or default_workers(), default_progress() if progress is None else progress)
+        return _FillPlan(deferred, max_workers or default_workers(), default_progress() if progress is None else progress,
+                         others)
 
     def _write_new(self, temporary: Path, backend: str, plan: _FillPlan) -> None:
         with io_class(backend)(str(temporary), mode="w") as io:
@@ -516,7 +529,7 @@ class Session:
                 f"path: this session was opened from {str(append.original)!r} and saves there; to write the "
                 f"result elsewhere, copy the file first and open the copy"
             )
-        if append.io is None:
+        if not append.lock.held:
             problems.append("session: already saved or closed; open the file again to add more")
         problems += _stream_option_problems(buffer_bytes, max_workers)
         configurations = _configurations(compression, self._registry.of_kind("series"), problems)
@@ -524,16 +537,11 @@ class Session:
             raise ValidationError(problems)
         plan = self._prepare(append.backend, configurations, buffer_bytes, max_workers, progress)
         try:
-            append.io.write(self._nwbfile)
-            append.io.close()
-            append.io = None
-            self._fill(append.working, append.backend, plan)
-            self._finish(append.working, append.backend)
-            if append.safe:
-                replace_path(append.working, append.original)
-        except BaseException:
+            append.save(self._nwbfile, lambda working: self._fill(working, append.backend, plan),
+                        lambda working: self._finish(working, append.backend), plan.uncompressed_bytes())
+        except BaseException as error:
             self._spent = True
-            self.close()
+            append.abandon(error)
             raise
         self._written = (append.original, append.backend)
         self._written_identities = self._registry.identities()
@@ -553,17 +561,6 @@ class Session:
             drop_extension_namespaces(temporary, backend, keep=namespaces_in_use(self._nwbfile))
 
 
-@attrs.define
-class _Append:
-    """Where an opened session saves: the file, the copy being written (``safe``) and its reader."""
-
-    original: Path
-    working: Path
-    backend: str
-    io: Any
-    safe: bool
-
-
 def _stream_option_problems(buffer_bytes: Any, max_workers: Any) -> list[str]:
     problems = []
     if not isinstance(buffer_bytes, int) or buffer_bytes <= 0:
@@ -573,14 +570,32 @@ def _stream_option_problems(buffer_bytes: Any, max_workers: Any) -> list[str]:
     return problems
 
 
-def _format_of(nwbfile: NWBFile) -> str:
-    """"ndx-microscopy" when the file holds ndx-microscopy objects, else "legacy"."""
+#: core types that make a file a legacy (pynwb.ophys) optical-physiology file
+LEGACY_TYPES = ("ImagingPlane", "TwoPhotonSeries", "OnePhotonSeries", "PlaneSegmentation", "RoiResponseSeries")
+
+
+def _format_of(nwbfile: NWBFile) -> str | None:
+    """The layout a file's optical physiology uses: "ndx-microscopy", "legacy", "mixed", or ``None`` (none yet)."""
     from .emit.microscopy import METADATA_NAME
 
-    if METADATA_NAME in nwbfile.lab_meta_data:
-        return "ndx-microscopy"
-    uses_extension = any(getattr(obj, "namespace", None) == "ndx-microscopy" for obj in nwbfile.objects.values())
-    return "ndx-microscopy" if uses_extension else "legacy"
+    types = {type(obj).__name__ for obj in nwbfile.objects.values()}
+    uses_extension = METADATA_NAME in nwbfile.lab_meta_data or any(
+        getattr(obj, "namespace", None) == "ndx-microscopy" for obj in nwbfile.objects.values()
+    )
+    uses_core = bool(types & set(LEGACY_TYPES))
+    if uses_extension and uses_core:
+        return "mixed"
+    return "ndx-microscopy" if uses_extension else "legacy" if uses_core else None
+
+
+def _mixing_problem(path: Path, held: str, chosen: str) -> str:
+    described = {"legacy": "legacy (core pynwb.ophys)", "ndx-microscopy": "ndx-microscopy", "mixed": "both legacy and ndx-microscopy"}
+    return (
+        f"format: {str(path)!r} holds {described[held]} objects; appending {chosen} objects would mix two layouts "
+        f"that readers treat apart. Append in the file's own layout (leave format= out), or translate the file "
+        f"first (mb.translate({str(path)!r}, 'translated.nwb', format={chosen!r}), or the command "
+        f"microscopy-builder translate), or pass mix_formats=True to mix them on purpose"
+    )
 
 
 @attrs.frozen
@@ -590,6 +605,11 @@ class _FillPlan:
     series: list[tuple[Any, Any, DatasetConfiguration]]
     max_workers: int
     progress: bool
+    others: tuple = ()  # the other streamed datasets (traces, masks), for the size of the write
+
+    def uncompressed_bytes(self) -> int:
+        """The raw size of everything streamed: what a write may need on disk, counting on no compression."""
+        return uncompressed_bytes([source for _, source, _ in self.series] + list(self.others))
 
 
 def _configurations(

@@ -45,9 +45,12 @@ def _same(held: Any, value: Any) -> bool:
         held_items = list(held.values()) if isinstance(held, Mapping) else list(held or [])
         return sorted(c.name for c in held_items) == sorted(c.name for c in value)
     if isinstance(value, (list, tuple, np.ndarray)) or hasattr(held, "shape"):
-        try:
-            return bool(np.array_equal(np.asarray(held[()] if hasattr(held, "shape") else held), np.asarray(value)))
-        except (TypeError, ValueError):
+        stored = np.asarray(held[()] if hasattr(held, "shape") else held)
+        try:  # a placeholder NaN read back is the NaN that was written
+            return bool(np.array_equal(stored, np.asarray(value), equal_nan=True))
+        except TypeError:  # text: NaN has no meaning there
+            return bool(np.array_equal(stored, np.asarray(value)))
+        except ValueError:
             return False
     if isinstance(value, float) and isinstance(held, (float, np.floating)) and math.isnan(value):
         return math.isnan(held)

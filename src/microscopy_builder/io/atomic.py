@@ -1,13 +1,25 @@
-"""Write beside the destination, then move into place: a failed write never leaves a partial file.
+"""Write beside the destination, make it durable, then move it into place in one step.
 
-Temporary paths are hidden siblings of the destination named after the writing process
-(``.session.partial-<pid>-<random>.nwb``), so a later write can tell the leftovers of a killed
-process from a write still running, and clean them up (or, for a Zarr folder caught between its
-two renames, put the previous store back).
+A new file or store is written to a hidden sibling (``.<stem>.partial-<pid>-<random><suffix>``),
+flushed to disk (every file and folder of it, with ``fsync``), and moved onto the destination
+with one rename; the folder is flushed again so the rename itself survives a power cut.
+
+* A file replaces a file with ``os.replace`` (atomic). Without ``overwrite`` it is linked into
+  place (``os.link``), which fails if another writer created the destination meanwhile.
+* A Zarr store (a folder) replaces a folder by exchanging the two in one step (Linux
+  ``renameat2(RENAME_EXCHANGE)``), so there is never a moment without a destination. Where the
+  system cannot exchange, the old store is renamed aside (``.previous-``), the new one renamed in,
+  and the old one deleted; a store found set aside with no destination is put back by the next
+  writer or :func:`recover_leftovers`.
+
+Callers hold the destination's lock (:mod:`.locking`) around all of this, so any leftover found
+belongs to a writer that died.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
 import re
 import shutil
@@ -15,10 +27,18 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from ..errors import ValidationError
+
+_AT_FDCWD, _RENAME_NOREPLACE, _RENAME_EXCHANGE = -100, 1, 2
+
 
 def temporary_sibling(destination: Path, tag: str) -> Path:
     """A hidden path in the destination's folder (same file system, so the final move is a rename)."""
     return destination.with_name(f".{destination.stem}.{tag}-{os.getpid()}-{uuid.uuid4().hex[:8]}{destination.suffix}")
+
+
+def _leftover_pattern(destination: Path) -> re.Pattern:
+    return re.compile(rf"^\.{re.escape(destination.stem)}\.(partial|previous)-\d+-[0-9a-f]{{8}}{re.escape(destination.suffix)}$")
 
 
 def remove_path(path: Path) -> None:
@@ -28,55 +48,112 @@ def remove_path(path: Path) -> None:
         path.unlink()
 
 
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, someone else's
-        return True
-    return True
-
-
 def recover_leftovers(destination: Path) -> list[Path]:
-    """Clean up after writers of ``destination`` that died: remove their partial files and, when a
-    Zarr replacement died between its renames, restore the previous store. Returns what was removed."""
-    pattern = re.compile(rf"^\.{re.escape(destination.stem)}\.(partial|previous)-(\d+)-[0-9a-f]{{8}}{re.escape(destination.suffix)}$")
-    removed = []
+    """Clean up after writers of ``destination`` that died (call with its lock held).
+
+    Partial files and stores are removed; a previous store set aside by a replacement that died
+    between its two renames is put back when the destination is missing. Returns what was removed.
+    """
+    pattern = _leftover_pattern(destination)
+    removed: list[Path] = []
     if not destination.parent.is_dir():
         return removed
-    for sibling in sorted(destination.parent.iterdir()):
+    for sibling in sorted(destination.parent.iterdir(), key=lambda p: p.name.startswith(f".{destination.stem}.partial")):
         match = pattern.match(sibling.name)
-        if match is None or _process_alive(int(match.group(2))):
+        if match is None:
             continue
         if match.group(1) == "previous" and not destination.exists():
             os.rename(sibling, destination)  # the old store was set aside and never replaced
+            fsync_folder(destination.parent)
             continue
         remove_path(sibling)
         removed.append(sibling)
     return removed
 
 
-def write_atomically(destination: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(temporary_path)``, then put the result at ``destination``.
+def fsync_tree(path: Path) -> None:
+    """Flush a file, or every file and folder of a store, to disk."""
+    if path.is_dir():
+        for folder, _, files in os.walk(path):
+            for name in files:
+                _fsync_file(Path(folder) / name)
+            fsync_folder(Path(folder))
+    else:
+        _fsync_file(path)
 
-    Files are moved with ``os.replace`` (atomic). A folder (Zarr store) cannot be replaced in one
-    step: an existing one is first renamed aside, the new one renamed in, and the old one deleted;
-    if the second rename fails the old one is put back (and a later write puts it back if the
-    process died in between). Leftovers of earlier writers that died are cleaned up first.
+
+def _fsync_file(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def fsync_folder(path: Path) -> None:
+    """Flush a folder's entries (a rename or a new file in it) to disk, where the system allows."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:  # some file systems cannot sync folders
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def write_atomically(destination: Path, write: Callable[[Path], None], *, overwrite: bool) -> None:
+    """Call ``write(temporary_path)``, make the result durable, then put it at ``destination``.
+
+    Without ``overwrite``, a destination that appeared meanwhile (a writer not holding the lock)
+    is left alone and a ``ValidationError`` raised. The temporary is removed whatever happens.
     """
     destination.parent.mkdir(parents=True, exist_ok=True)
     recover_leftovers(destination)
     temporary = temporary_sibling(destination, "partial")
     try:
         write(temporary)
-        replace_path(temporary, destination)
+        fsync_tree(temporary)
+        if overwrite:
+            replace_path(temporary, destination)
+        else:
+            place_new(temporary, destination)
+        fsync_folder(destination.parent)
     finally:
         remove_path(temporary)
 
 
+def place_new(new: Path, destination: Path) -> None:
+    """Move ``new`` to ``destination`` only if nothing is there (never replacing what another writer made)."""
+    try:
+        if new.is_dir():
+            _rename_without_replacing(new, destination)
+        else:
+            try:
+                os.link(new, destination)  # fails with EEXIST; the temporary is removed by the caller
+            except OSError as error:
+                if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+                    raise
+                _rename_without_replacing(new, destination)  # a file system without hard links
+    except FileExistsError:
+        raise ValidationError(
+            [f"path: {str(destination)!r} was created by another writer while this one wrote; it is left as "
+             f"that writer made it: pass overwrite=True to replace it"]
+        ) from None
+
+
+def _rename_without_replacing(new: Path, destination: Path) -> None:
+    if _renameat2(new, destination, _RENAME_NOREPLACE):
+        return
+    if destination.exists():  # no atomic test here: the destination lock keeps our own writers out
+        raise FileExistsError(errno.EEXIST, "exists", str(destination))
+    os.rename(new, destination)
+
+
 def replace_path(new: Path, destination: Path) -> None:
-    """Move a complete file or folder onto ``destination`` (atomic for files)."""
+    """Move a complete file or folder onto ``destination`` in one step where the system allows."""
     if new.is_dir() or destination.is_dir():
         _replace_folder(new, destination)
     else:
@@ -87,6 +164,9 @@ def _replace_folder(new: Path, destination: Path) -> None:
     if not destination.exists():
         os.rename(new, destination)
         return
+    if _renameat2(new, destination, _RENAME_EXCHANGE):  # the new store in place, the old one at ``new``
+        remove_path(new)
+        return
     backup = temporary_sibling(destination, "previous")
     os.rename(destination, backup)
     try:
@@ -95,3 +175,26 @@ def _replace_folder(new: Path, destination: Path) -> None:
         os.rename(backup, destination)
         raise
     remove_path(backup)
+
+
+def _renameat2(source: Path, target: Path, flags: int) -> bool:
+    """Linux ``renameat2``; ``False`` when the system or file system cannot do it (the caller falls back)."""
+    function = getattr(_libc(), "renameat2", None)
+    if function is None:
+        return False
+    result = function(_AT_FDCWD, os.fsencode(source), _AT_FDCWD, os.fsencode(target), flags)
+    if result == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    if code == errno.EEXIST:
+        raise FileExistsError(code, os.strerror(code), str(target))
+    raise OSError(code, os.strerror(code), str(target))
+
+
+def _libc() -> ctypes.CDLL | None:
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None

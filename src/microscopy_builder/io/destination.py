@@ -1,0 +1,116 @@
+"""What may be written to, and what may be replaced: only NWB files and stores, never anything else.
+
+``overwrite=True`` replaces an existing NWB file (HDF5 whose root is an ``NWBFile``) or NWB Zarr
+store (a folder whose root ``.zgroup`` / ``.zattrs`` say ``NWBFile``); a folder of raw data, a
+device (``/dev/null``), a FIFO, a symlink to any of these, the file-system root or the user's home
+are refused even then.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
+
+def is_nwb_hdf5(path: Path) -> bool:
+    """Whether ``path`` is a regular HDF5 file whose root group is an NWBFile."""
+    try:
+        with open(path, "rb") as file:
+            if file.read(8) != HDF5_SIGNATURE:  # the usual place; h5py also finds user-block offsets
+                return _is_nwb_hdf5_with_h5py(path)
+    except OSError:
+        return False
+    return _is_nwb_hdf5_with_h5py(path)
+
+
+def _is_nwb_hdf5_with_h5py(path: Path) -> bool:
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as file:
+            return _text(file.attrs.get("neurodata_type")) == "NWBFile"
+    except (OSError, ValueError):
+        return False
+
+
+def is_nwb_zarr(path: Path) -> bool:
+    """Whether ``path`` is a Zarr store (a folder with ``.zgroup``) whose root is an NWBFile."""
+    try:
+        if not (path / ".zgroup").is_file():
+            return False
+        attributes = json.loads((path / ".zattrs").read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(attributes, dict) and attributes.get("neurodata_type") == "NWBFile"
+
+
+def _text(value: object) -> str | None:
+    return value.decode() if isinstance(value, bytes) else value if isinstance(value, str) else None
+
+
+def destination_problems(path: Path, backend: str, *, overwrite: bool) -> list[str]:
+    """Why ``path`` cannot be written with this backend (empty when it can)."""
+    shown = str(path)
+    if _is_protected(path):
+        return [f"path: {shown!r} is the file-system root or your home folder; write to a file inside it"]
+    if path.is_symlink() and not path.exists():
+        return [f"path: {shown!r} is a symbolic link to nothing; remove the link or write elsewhere"]
+    if path.exists() or path.is_symlink():
+        return _existing_problems(path, backend, overwrite)
+    parent = path.parent if str(path.parent) else Path(".")
+    existing_parent = next((p for p in (parent, *parent.parents) if p.exists()), None)
+    if existing_parent is not None and not os.access(existing_parent, os.W_OK | os.X_OK):
+        return [f"path: {str(existing_parent)!r} is read-only for you, so {shown!r} cannot be written there; "
+                f"write elsewhere or change its permissions"]
+    if existing_parent is not None and not existing_parent.is_dir():
+        return [f"path: {str(existing_parent)!r} is a file, not a folder, so {shown!r} cannot be created"]
+    return []
+
+
+def _existing_problems(path: Path, backend: str, overwrite: bool) -> list[str]:
+    shown = str(path)
+    kind = _kind(path)
+    if kind is not None:
+        via = " (through a symbolic link)" if path.is_symlink() else ""
+        return [f"path: {shown!r} is {kind}{via}, not an NWB file; microscopy-builder never replaces it: write "
+                f"to a file path"]
+    if not overwrite:
+        return [f"path: {shown!r} already exists; pass overwrite=True to replace it"]
+    if path.is_dir():
+        if backend == "hdf5":
+            return [f"path: {shown!r} is a folder; an HDF5 file cannot replace it"]
+        if not is_nwb_zarr(path):
+            return [f"path: {shown!r} is a folder but not an NWB Zarr store (no .zgroup with an NWBFile root); "
+                    f"microscopy-builder replaces only NWB files and stores, even with overwrite=True: "
+                    f"write to another path"]
+    else:
+        if backend == "zarr":
+            return [f"path: {shown!r} is a file; a Zarr store (a folder) cannot replace it"]
+        if not is_nwb_hdf5(path):
+            return [f"path: {shown!r} is not an NWB file (HDF5 with an NWBFile root); microscopy-builder "
+                    f"replaces only NWB files and stores, even with overwrite=True: delete it yourself if you "
+                    f"mean to, or write to another path"]
+    writable_parent = os.access(path.parent, os.W_OK | os.X_OK)
+    if not writable_parent:
+        return [f"path: {str(path.parent)!r} is read-only for you, so {shown!r} cannot be replaced; write elsewhere"]
+    return []
+
+
+def _kind(path: Path) -> str | None:
+    """What a path is when it is neither a regular file nor a folder (``None`` for those)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    kinds = ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+             (stat.S_ISSOCK, "a socket"))
+    return next((name for test, name in kinds if test(mode)), None)
+
+
+def _is_protected(path: Path) -> bool:
+    resolved = path.resolve()
+    return resolved == Path(resolved.anchor) or resolved == Path.home().resolve()

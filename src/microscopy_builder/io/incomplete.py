@@ -1,0 +1,102 @@
+"""An in-place append that did not finish is taken back out of the file.
+
+While the large datasets of an in-place append are filled, the file's root carries an attribute
+listing the object ids of everything the append added. When the append completes the attribute is
+removed. When it fails, the objects are removed at once; when the process was killed, the next
+:meth:`Session.open` finds the attribute and removes them then. Either way the file is left with
+its previous content and no half-written series (HDF5 does not reclaim the space they took).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+MARKER = "microscopy_builder_incomplete_append"
+
+
+def mark(path: Path, backend: str, object_ids: list[str]) -> None:
+    """Record on the file's root that the objects ``object_ids`` belong to an unfinished append."""
+    with _root(path, backend) as root:
+        root.attrs[MARKER] = json.dumps(sorted(object_ids))
+
+
+def unmark(path: Path, backend: str) -> None:
+    with _root(path, backend) as root:
+        if MARKER in root.attrs:
+            del root.attrs[MARKER]
+
+
+def marked(path: Path, backend: str) -> list[str]:
+    """Object ids of an unfinished append recorded in the file (empty when there is none)."""
+    with _root(path, backend, mode="r") as root:
+        value = root.attrs.get(MARKER)
+    return [] if value is None else list(json.loads(value))
+
+
+def remove_objects(path: Path, backend: str, object_ids: list[str]) -> list[str]:
+    """Remove every group or dataset whose ``object_id`` is listed, and the marker; return their paths."""
+    wanted = set(object_ids)
+    removed: list[str] = []
+    if backend == "hdf5":
+        import h5py
+
+        with h5py.File(path, "r+") as file:
+            found: list[str] = []
+            file.visititems(lambda name, item: found.append(name) if item.attrs.get("object_id") in wanted else None)
+            for name in _outermost(found):
+                if name in file:
+                    del file[name]
+                    removed.append(name)
+            file.attrs.pop(MARKER, None)
+    else:
+        import zarr
+
+        root = zarr.open_group(str(path), mode="r+")
+        found = []
+        root.visititems(lambda name, item: found.append(name) if item.attrs.get("object_id") in wanted else None)
+        for name in _outermost(found):
+            shutil.rmtree(path / name, ignore_errors=True)
+            removed.append(name)
+        if MARKER in root.attrs:
+            del root.attrs[MARKER]
+        if (path / ".zmetadata").exists():
+            zarr.consolidate_metadata(str(path))
+    return removed
+
+
+def _outermost(names: list[str]) -> list[str]:
+    """Paths not inside another listed path (removing a group removes its children)."""
+    ordered = sorted(set(names), key=len)
+    kept: list[str] = []
+    for name in ordered:
+        if not any(name.startswith(f"{outer}/") for outer in kept):
+            kept.append(name)
+    return kept
+
+
+class _root:
+    """The root group of an HDF5 file or Zarr store, opened for the ``with`` block."""
+
+    def __init__(self, path: Path, backend: str, mode: str = "r+"):
+        self.path, self.backend, self.mode = path, backend, mode
+
+    def __enter__(self):
+        if self.backend == "hdf5":
+            import h5py
+
+            self._file = h5py.File(self.path, self.mode)
+            return self._file
+        import zarr
+
+        self._file = None
+        return zarr.open_group(str(self.path), mode=self.mode)
+
+    def __exit__(self, *exc_info) -> None:
+        if self._file is not None:
+            self._file.close()
+        elif self.mode != "r" and (self.path / ".zmetadata").exists():
+            import zarr
+
+            zarr.consolidate_metadata(str(self.path))  # readers use the consolidated copy of the attributes
