@@ -10,20 +10,22 @@ two appends to one file run one after the other, each on what the other left.
 
 from __future__ import annotations
 
+import os
 import shutil
 import warnings
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import attrs
 
 from .errors import CompatibilityWarning, ValidationError
 from .io.atomic import fsync_folder, fsync_tree, recover_leftovers, remove_path, replace_path, temporary_sibling
-from .io.backend import io_class
+from .io.backend import io_class, written_root
 from .io.destination import is_nwb_hdf5, is_nwb_zarr
-from .io.incomplete import mark, marked, remove_objects, unmark
+from .io.incomplete import mark, marked, object_paths, remove_objects, remove_paths, unmark
 from .io.locking import DestinationLock
-from .io.space import require_space
+from .io.space import SpaceReserve, require_space
 
 
 @attrs.define
@@ -37,10 +39,15 @@ class AppendTarget:
     lock: DestinationLock
     io: Any = None
     new_objects: list[str] = attrs.field(factory=list)
+    held_paths: frozenset[str] = frozenset()  # every group and dataset the file held before the append
+    phase: str = "opened"  # "metadata" while hdmf writes, "data" while the large datasets are filled
+    spare: Any = None  # the SpaceReserve of the save under way
 
     @classmethod
     def open(cls, path: Path, backend: str, *, safe: bool, lock_timeout: float | None) -> tuple[AppendTarget, Any]:
         """Lock ``path``, repair what a killed writer left, copy it when ``safe``, and read it."""
+        if not os.access(path.parent, os.W_OK | os.X_OK):  # it could not even hold the lock file
+            raise ValidationError([_read_only(path.parent, path)])
         lock = DestinationLock(path, timeout=lock_timeout).acquire()
         target = cls(original=path, working=path, backend=backend, safe=safe, lock=lock)
         try:
@@ -49,21 +56,25 @@ class AppendTarget:
             target._remove_incomplete_append()
             if safe:
                 target.working = temporary_sibling(path, "partial")
-                require_space(path.parent, _size(path), f"copying {str(path)!r} for a safe append")
+                require_space(path.parent, _size(path), f"copying {str(path)!r} for a safe append", margin=64 * 1024)
                 target._copy()
-            from .emit import load_extension_classes
-
-            load_extension_classes()
-            target.io = io_class(backend)(str(target.working), mode="a" if backend == "hdf5" else "r+")
-            nwbfile = target.io.read()
-        except BaseException as error:
+            nwbfile = target._read()
+        except BaseException:
             target.abandon()
-            if isinstance(error, ValidationError) or not isinstance(error, Exception):
-                raise
-            raise ValidationError(
-                [f"path: {str(path)!r} cannot be read as an NWB file ({type(error).__name__}: {error})"]
-            ) from None
+            raise
         return target, nwbfile
+
+    def _read(self) -> Any:
+        from .emit import load_extension_classes
+
+        load_extension_classes()
+        try:
+            self.io = io_class(self.backend)(str(self.working), mode="a" if self.backend == "hdf5" else "r+")
+            return self.io.read()
+        except Exception as error:  # noqa: BLE001 - whatever the reader says, the file is not usable here
+            raise ValidationError(
+                [f"path: {str(self.original)!r} cannot be read as an NWB file ({type(error).__name__}: {error})"]
+            ) from None
 
     def _copy(self) -> None:
         try:
@@ -84,19 +95,28 @@ class AppendTarget:
                 stacklevel=4,
             )
 
-    def save(self, nwbfile: Any, fill: Any, finish: Any, needed_bytes: int) -> None:
-        """Write the new objects, fill their data, and (``safe``) move the copy into place."""
+    def save(self, nwbfile: Any, fill: Callable[[Any], object], needed_bytes: int) -> None:
+        """Write the new objects, ``fill(root)`` their data in the file open at ``root``, and (``safe``) move
+        the copy into place."""
         if not self.safe:
-            require_space(self.working, needed_bytes, f"appending in place to {str(self.original)!r}")
+            require_space(self.working, needed_bytes,
+                          f"appending in place to {str(self.original)!r} (counted uncompressed, with room for metadata)")
         self.new_objects = [c.object_id for c in nwbfile.all_children() if c.container_source is None]
-        self.io.write(nwbfile)
-        self._close_io()
         if not self.safe:
-            mark(self.working, self.backend, self.new_objects)
-        fill(self.working)
-        finish(self.working)
-        if not self.safe:
-            unmark(self.working, self.backend)
+            self.held_paths = frozenset(object_paths(self.working, self.backend))
+        with SpaceReserve(self.working) as spare:  # room for every close to flush, whatever fills the disk
+            self.spare = spare
+            self.phase = "metadata"
+            io, self.io = self.io, None
+            with spare.closing(io.close):
+                io.write(nwbfile)
+            self.phase = "data"
+            with written_root(self.working, self.backend, spare) as root:
+                if not self.safe:
+                    mark(root, self.new_objects)
+                fill(root)
+                if not self.safe:
+                    unmark(root)
         fsync_tree(self.working)
         if self.safe:
             replace_path(self.working, self.original)
@@ -109,24 +129,38 @@ class AppendTarget:
         try:
             if self.safe and self.working != self.original:
                 remove_path(self.working)
-            elif self.new_objects and error is not None:
+            elif self.phase == "metadata" and error is not None and not self.spare.closed_cleanly:
+                error.add_note(
+                    f"microscopy-builder: the in-place append failed while HDF5/Zarr wrote the file's metadata; "
+                    f"{str(self.original)!r} may be damaged (a full disk here can leave it unreadable): restore it "
+                    f"from a copy. Safe appends (Session.open(path), the default) never risk this"
+                )
+            elif self.phase in ("metadata", "data") and error is not None:  # the file was closed cleanly
                 self._take_back(error)
         finally:
             self.lock.release()
 
     def _take_back(self, error: BaseException) -> None:
+        """Remove what the failed append added (by object id, and any other new path), then say what is left."""
         try:
             removed = remove_objects(self.working, self.backend, self.new_objects)
+            left = sorted(set(object_paths(self.working, self.backend)) - self.held_paths)
+            removed += remove_paths(self.working, self.backend, left)
             fsync_tree(self.working)
+            still = set(object_paths(self.working, self.backend)) - self.held_paths
         except Exception as cleanup:  # noqa: BLE001 - say what is left; the next open tries again
             error.add_note(
                 f"microscopy-builder: the failed in-place append could not be taken back out of "
                 f"{str(self.original)!r} ({type(cleanup).__name__}: {cleanup}); Session.open removes it next time"
             )
             return
+        if still:
+            error.add_note(f"microscopy-builder: the in-place append failed and {', '.join(sorted(still))} could not "
+                           f"be removed from {str(self.original)!r}")
+            return
         error.add_note(
             f"microscopy-builder: the in-place append failed; what it had added ({', '.join(removed) or 'nothing'}) "
-            f"was removed and {str(self.original)!r} holds its previous content"
+            f"was removed and {str(self.original)!r} holds the groups and datasets it held before"
         )
 
     def _close_io(self) -> None:
@@ -146,17 +180,17 @@ def _check_appendable(path: Path, backend: str) -> None:
         raise ValidationError(
             [f"path: {str(path)!r} cannot be read as an NWB file: it is not an NWB file ({'Zarr' if backend == 'zarr' else 'HDF5'})"]
         )
-    import os
-
     unwritable = [p for p in (path, path.parent) if not os.access(p, os.W_OK)]
     if unwritable:
-        raise ValidationError(
-            [f"path: {str(unwritable[0])!r} is read-only for you, so {str(path)!r} cannot be appended to; "
-             f"copy it somewhere writable, or change its permissions"]
-        )
+        raise ValidationError([_read_only(unwritable[0], path)])
+
+
+def _read_only(place: Path, path: Path) -> str:
+    return (f"path: {str(place)!r} is read-only for you, so {str(path)!r} cannot be appended to; copy it somewhere "
+            f"writable, or change its permissions")
 
 
 def _size(path: Path) -> int:
-    if path.is_dir():
-        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-    return path.stat().st_size
+    """Bytes a copy of a file or store takes on disk (whole blocks: a store's many small files fill more)."""
+    files = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
+    return sum(max(p.stat().st_size, p.stat().st_blocks * 512) for p in files)

@@ -18,15 +18,15 @@ from .builders import Builder
 from .emit import FORMATS, emitter_class, load_extension_classes
 from .emit.placeholders import Placeholder, PlaceholderReport
 from .errors import BuilderError, CompatibilityWarning, ConflictError, SourceDataError, ValidationError
-from .io.backend import io_class
+from .io.backend import io_class, written_root
 from .appending import AppendTarget
 from .io.atomic import recover_leftovers, write_atomically
 from .io.destination import destination_problems
 from .io.locking import destination_lock
-from .io.space import uncompressed_bytes
+from .io.space import SpaceReserve, uncompressed_bytes
 from .io.chunking import DEFAULT_BUFFER_BYTES
 from .io.dataset_config import BACKENDS, DatasetConfiguration, configure_series_data, defer_series_data, is_wrapped
-from .io.parallel import default_progress, default_workers, fill_dataset, find_dataset, progress_bar
+from .io.parallel import dataset_of, default_progress, default_workers, fill_dataset, progress_bar
 from .io.repack import stream_large_datasets
 from .io.namespaces import drop_extension_namespaces, namespaces_in_use
 from .emit.timing import resolve_timing
@@ -441,11 +441,14 @@ class Session:
                 )
             if problems:
                 raise ValidationError(problems)
+            problems = destination_problems(path, backend, overwrite=overwrite)
+            if problems:  # before the lock: a read-only folder cannot even hold the lock file
+                raise ValidationError(problems)
             target = path.resolve() if path.is_symlink() and path.exists() else path  # through a link to an NWB file
             with destination_lock(target):
                 recover_leftovers(target)  # a writer of this path that was killed left a partial file behind
-                problems = destination_problems(path, backend, overwrite=overwrite)
-                if problems:
+                problems = destination_problems(path, backend, overwrite=overwrite)  # again: another writer may have
+                if problems:                                                          # been first
                     raise ValidationError(problems)
                 if self._written is not None:
                     self._check_nothing_added_since_written()
@@ -453,7 +456,8 @@ class Session:
                     return path
                 plan = self._prepare(backend, configurations, buffer_bytes, max_workers, progress)
                 try:
-                    write_atomically(target, lambda tmp: self._write_new(tmp, backend, plan), overwrite=overwrite)
+                    with SpaceReserve(target) as spare:
+                        write_atomically(target, lambda tmp: self._write_new(tmp, backend, plan, spare), overwrite=overwrite)
                 except BaseException:
                     self._spent = True
                     raise
@@ -495,23 +499,21 @@ class Session:
         return _FillPlan(deferred, max_workers or default_workers(), default_progress() if progress is None else progress,
                          others)
 
-    def _write_new(self, temporary: Path, backend: str, plan: _FillPlan) -> None:
-        with io_class(backend)(str(temporary), mode="w") as io:
+    def _write_new(self, temporary: Path, backend: str, plan: _FillPlan, spare: SpaceReserve) -> None:
+        io = io_class(backend)(str(temporary), mode="w")
+        with spare.closing(io.close):
             io.write(self._nwbfile)
-        self._fill(temporary, backend, plan)
-        self._finish(temporary, backend)
+        with written_root(temporary, backend, spare) as root:
+            self._fill(root, backend, plan)
+            self._finish(root)
 
-    def _fill(self, path: Path, backend: str, plan: _FillPlan) -> None:
-        """Store the frames of every imaging series written empty by hdmf."""
+    def _fill(self, root: Any, backend: str, plan: _FillPlan) -> None:
+        """Store the frames of every imaging series written empty by hdmf, in the file open at ``root``."""
         for series, source, configuration in plan.series:
-            file, dataset = find_dataset(path, backend, series.object_id)
-            try:
-                with progress_bar(plan.progress, source.maxshape[0], series.name) as bar:
-                    fill_dataset(dataset, source, backend=backend, compression_level=configuration.level,
-                                 max_workers=plan.max_workers, progress=bar)
-            finally:
-                if backend == "hdf5":
-                    file.close()
+            dataset = dataset_of(root, series.object_id)
+            with progress_bar(plan.progress, source.maxshape[0], series.name) as bar:
+                fill_dataset(dataset, source, backend=backend, compression_level=configuration.level,
+                             max_workers=plan.max_workers, progress=bar)
 
     def _write_append(
         self,
@@ -537,8 +539,8 @@ class Session:
             raise ValidationError(problems)
         plan = self._prepare(append.backend, configurations, buffer_bytes, max_workers, progress)
         try:
-            append.save(self._nwbfile, lambda working: self._fill(working, append.backend, plan),
-                        lambda working: self._finish(working, append.backend), plan.uncompressed_bytes())
+            append.save(self._nwbfile, lambda root: (self._fill(root, append.backend, plan), self._finish(root)),
+                        plan.uncompressed_bytes())
         except BaseException as error:
             self._spent = True
             append.abandon(error)
@@ -552,13 +554,17 @@ class Session:
         with io_class(source_backend)(str(source_path), mode="r") as source:
             written = source.read()
             stream_large_datasets(written, backend, DatasetConfiguration())
-            with io_class(backend)(str(temporary), mode="w") as destination:
-                destination.export(src_io=source, nwbfile=written, write_args={"link_data": False})
-        self._finish(temporary, backend)
+            destination = io_class(backend)(str(temporary), mode="w")
+            with SpaceReserve(temporary) as spare:
+                with spare.closing(destination.close):
+                    destination.export(src_io=source, nwbfile=written, write_args={"link_data": False})
+                with written_root(temporary, backend, spare) as root:
+                    self._finish(root)
 
-    def _finish(self, temporary: Path, backend: str) -> None:
+    def _finish(self, root: Any) -> None:
+        """Last touches to the written file: a legacy file keeps only the namespaces its objects use."""
         if self.format == "legacy":
-            drop_extension_namespaces(temporary, backend, keep=namespaces_in_use(self._nwbfile))
+            drop_extension_namespaces(root, keep=namespaces_in_use(self._nwbfile))
 
 
 def _stream_option_problems(buffer_bytes: Any, max_workers: Any) -> list[str]:

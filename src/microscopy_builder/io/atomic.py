@@ -38,7 +38,7 @@ def temporary_sibling(destination: Path, tag: str) -> Path:
 
 
 def _leftover_pattern(destination: Path) -> re.Pattern:
-    return re.compile(rf"^\.{re.escape(destination.stem)}\.(partial|previous)-\d+-[0-9a-f]{{8}}{re.escape(destination.suffix)}$")
+    return re.compile(rf"^\.{re.escape(destination.stem)}\.(partial|previous|reserve)-\d+-[0-9a-f]{{8}}{re.escape(destination.suffix)}$")
 
 
 def remove_path(path: Path) -> None:

@@ -10,28 +10,35 @@ its previous content and no half-written series (HDF5 does not reclaim the space
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 MARKER = "microscopy_builder_incomplete_append"
 
 
-def mark(path: Path, backend: str, object_ids: list[str]) -> None:
-    """Record on the file's root that the objects ``object_ids`` belong to an unfinished append."""
-    with _root(path, backend) as root:
-        root.attrs[MARKER] = json.dumps(sorted(object_ids))
+def mark(root: Any, object_ids: list[str]) -> None:
+    """Record on a file's open root group that ``object_ids`` belong to an unfinished append."""
+    root.attrs[MARKER] = json.dumps(sorted(object_ids))
 
 
-def unmark(path: Path, backend: str) -> None:
-    with _root(path, backend) as root:
-        if MARKER in root.attrs:
-            del root.attrs[MARKER]
+def unmark(root: Any) -> None:
+    if MARKER in root.attrs:
+        del root.attrs[MARKER]
 
 
 def marked(path: Path, backend: str) -> list[str]:
     """Object ids of an unfinished append recorded in the file (empty when there is none)."""
-    with _root(path, backend, mode="r") as root:
-        value = root.attrs.get(MARKER)
+    if backend == "hdf5":
+        import h5py
+
+        with h5py.File(path, "r") as file:
+            value = file.attrs.get(MARKER)
+    else:
+        import zarr
+
+        value = zarr.open_group(str(path), mode="r").attrs.get(MARKER)
     return [] if value is None else list(json.loads(value))
 
 
@@ -76,27 +83,37 @@ def _outermost(names: list[str]) -> list[str]:
     return kept
 
 
-class _root:
-    """The root group of an HDF5 file or Zarr store, opened for the ``with`` block."""
+def object_paths(path: Path, backend: str) -> list[str]:
+    """Every group and dataset of a file or store, by path from its root."""
+    found: list[str] = []
+    if backend == "hdf5":
+        import h5py
 
-    def __init__(self, path: Path, backend: str, mode: str = "r+"):
-        self.path, self.backend, self.mode = path, backend, mode
+        with h5py.File(path, "r") as file:
+            file.visit(found.append)
+    else:  # every folder, including one a failed write left without its .zgroup
+        found = [str(Path(folder).relative_to(path) / name) for folder, names, _ in os.walk(path) for name in names]
+    return found
 
-    def __enter__(self):
-        if self.backend == "hdf5":
-            import h5py
 
-            self._file = h5py.File(self.path, self.mode)
-            return self._file
-        import zarr
+def remove_paths(path: Path, backend: str, names: list[str]) -> list[str]:
+    """Remove these groups and datasets (outermost first); return what was removed."""
+    removed = []
+    outermost = _outermost(names)
+    if backend == "hdf5":
+        import h5py
 
-        self._file = None
-        return zarr.open_group(str(self.path), mode=self.mode)
-
-    def __exit__(self, *exc_info) -> None:
-        if self._file is not None:
-            self._file.close()
-        elif self.mode != "r" and (self.path / ".zmetadata").exists():
+        with h5py.File(path, "r+") as file:
+            for name in outermost:
+                if name in file:
+                    del file[name]
+                    removed.append(name)
+    else:
+        for name in outermost:
+            shutil.rmtree(path / name, ignore_errors=True)
+            removed.append(name)
+        if outermost and (path / ".zmetadata").exists():
             import zarr
 
-            zarr.consolidate_metadata(str(self.path))  # readers use the consolidated copy of the attributes
+            zarr.consolidate_metadata(str(path))
+    return removed

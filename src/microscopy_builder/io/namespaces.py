@@ -6,8 +6,7 @@ core types caches ndx-microscopy and ndx-ophys-devices. Readers then need the ex
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
+from typing import Any
 
 CORE_NAMESPACES = frozenset({"core", "hdmf-common", "hdmf-experimental"})
 
@@ -17,28 +16,15 @@ def namespaces_in_use(nwbfile) -> set[str]:
     return {ns for ns in (getattr(o, "namespace", None) for o in nwbfile.all_children()) if ns}
 
 
-def drop_extension_namespaces(path: Path, backend: str, keep: set[str] = frozenset()) -> list[str]:
-    """Remove cached namespaces other than the core ones and ``keep`` from a just-written file.
+def drop_extension_namespaces(root: Any, keep: set[str] = frozenset()) -> list[str]:
+    """Remove cached namespaces other than the core ones and ``keep`` from a just-written file's open root.
 
     Returns the names removed. A namespace an object in the file uses must be in ``keep``, or the
     file cannot be read.
     """
     keep = CORE_NAMESPACES | set(keep)
-    if backend == "hdf5":
-        import h5py
-
-        with h5py.File(path, "r+") as file:
-            specifications = file.get("specifications")
-            extra = [name for name in (specifications or {}) if name not in keep]
-            for name in extra:
-                del specifications[name]
-        return extra
-    import zarr
-
-    specifications = path / "specifications"
-    extra = [p.name for p in specifications.iterdir() if p.is_dir() and p.name not in keep]
+    specifications = root.get("specifications")
+    extra = [name for name in (specifications or {}) if name not in keep]
     for name in extra:
-        shutil.rmtree(specifications / name)
-    if extra and (path / ".zmetadata").exists():
-        zarr.consolidate_metadata(str(path))
+        del specifications[name]
     return extra

@@ -22,7 +22,6 @@ import sys
 import zlib
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -166,36 +165,19 @@ def _filter_names(dataset: Any) -> set[str]:
     return names
 
 
-def find_dataset(path: Path, backend: str, object_id: str, name: str = "data") -> Any:
-    """Open ``path`` for writing and return the ``name`` dataset of the object with ``object_id``
-    (with the file handle to close)."""
-    if backend == "hdf5":
-        import h5py
+def dataset_of(root: Any, object_id: str, name: str = "data") -> Any:
+    """The ``name`` dataset of the group whose ``object_id`` attribute is ``object_id``, in an open h5py file or zarr group."""
+    found: list[Any] = []
 
-        file = h5py.File(path, "r+")
-        found: list[Any] = []
+    def visit(_: str, item: Any) -> Any:
+        if not found and hasattr(item, "keys") and item.attrs.get("object_id") == object_id and name in item:
+            found.append(item[name])
+        return None
 
-        def visit(_: str, item: Any) -> Any:
-            if isinstance(item, h5py.Group) and item.attrs.get("object_id") == object_id:
-                found.append(item[name])
-                return True
-            return None
-
-        file.visititems(visit)
-    else:
-        import zarr
-
-        file = zarr.open_group(str(path), mode="r+")
-        found = []
-        stack = [file]
-        while stack and not found:
-            group = stack.pop()
-            if group.attrs.get("object_id") == object_id:
-                found.append(group[name])
-            stack.extend(child for _, child in group.groups())
+    root.visititems(visit)
     if not found:
-        raise LookupError(f"no object {object_id} in {path}")
-    return file, found[0]
+        raise LookupError(f"no object {object_id} in the file")
+    return found[0]
 
 
 @contextmanager
