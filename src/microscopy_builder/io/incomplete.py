@@ -19,8 +19,10 @@ MARKER = "microscopy_builder_incomplete_append"
 
 
 def mark(root: Any, object_ids: list[str]) -> None:
-    """Record on a file's open root group that ``object_ids`` belong to an unfinished append."""
+    """Record on a file's open root group that ``object_ids`` belong to an unfinished append, on disk at once."""
     root.attrs[MARKER] = json.dumps(sorted(object_ids))
+    if hasattr(root, "flush"):  # HDF5 keeps metadata in memory until told: a killed writer would lose the mark
+        root.flush()
 
 
 def unmark(root: Any) -> None:
