@@ -7,7 +7,8 @@ time, started with the ``spawn`` method: a new interpreter that inherits no thre
 handles and no file descriptors but its own pipe, and gets the parent's ``sys.path``, working
 folder and environment. The value comes back through the pipe; a process that ends without
 sending one becomes a :class:`ChildFailure` naming its exit code or signal (and, for a crash, the
-Python stack that faulthandler recorded at the crash).
+Python stack that faulthandler recorded at the crash). Objects cross between the processes the
+way ``multiprocessing`` sends them (its pickler), only ever between this process and its own children.
 
 Stopping: when the parent is interrupted (KeyboardInterrupt) or fails, it terminates its children
 with SIGTERM, which a child turns into an exception so that ``finally`` blocks (partial files)
@@ -20,7 +21,6 @@ import faulthandler
 import multiprocessing
 import multiprocessing.connection
 import os
-import pickle
 import signal
 import tempfile
 import threading
@@ -30,6 +30,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ GRACE_SECONDS = 5.0
 #: the parent wakes at least this often, so a KeyboardInterrupt is seen even with other threads about
 POLL_SECONDS = 0.5
 
+_NOTHING = object()  # no value came from a child
 _HINTS = {
     "SIGKILL": "out of memory?",
     "SIGSEGV": "a crash in a C library?",
@@ -116,20 +118,17 @@ class _Child:
 
     def finish(self) -> Any:
         """Take the value if one was sent, wait for the process to end, and say what came of the call."""
-        message = None
         try:
-            if self.reader.poll():
-                message = self.reader.recv_bytes()
+            outcome = self.reader.recv() if self.reader.poll() else _NOTHING
         except (EOFError, OSError):  # the process ended without sending anything
-            pass
+            outcome = _NOTHING
+        except Exception as error:  # noqa: BLE001 - a value that cannot be rebuilt here is this call's failure
+            outcome = _raised(error, self.start)
         self.process.join(GRACE_SECONDS)
         _stop([self])
+        if outcome is not _NOTHING:
+            return outcome
         seconds = time.perf_counter() - self.start
-        if message is not None:
-            try:
-                return pickle.loads(message)
-            except Exception as error:  # noqa: BLE001 - reported as this call's failure
-                return _raised(error, self.start)
         crash = self.crash_log.read_text(errors="replace").strip() if self.crash_log.exists() else ""
         return ChildFailure(error_type="WorkerDied", error=describe_exit(self.process.exitcode),
                             seconds=seconds, traceback=crash or None)
@@ -138,11 +137,11 @@ class _Child:
 def _start(context, function: Callable, item: Any, crash_log: Path) -> _Child | ChildFailure:
     start = time.perf_counter()
     try:
-        payload = pickle.dumps(item)  # here, so an unpicklable item fails alone and at once
+        ForkingPickler.dumps(item)  # what starting the process does: an unpicklable item fails alone, at once
     except Exception as error:  # noqa: BLE001 - reported as this call's failure
         return _raised(error, start, prefix="could not be sent to a child process: ")
     reader, writer = context.Pipe(duplex=False)
-    process = context.Process(target=_child_main, args=(function, payload, writer, str(crash_log)),
+    process = context.Process(target=_child_main, args=(function, item, writer, str(crash_log)),
                               name=f"microscopy-builder-{crash_log.stem}")
     try:
         process.start()
@@ -187,7 +186,7 @@ def _raised(error: BaseException, start: float, prefix: str = "") -> ChildFailur
                         traceback="".join(traceback.format_exception(error)))
 
 
-def _child_main(function: Callable, payload: bytes, writer: Connection, crash_log: str) -> None:
+def _child_main(function: Callable, item: Any, writer: Connection, crash_log: str) -> None:
     """In the child: call ``function`` on the item and send back what came of it."""
     signal.signal(signal.SIGTERM, _on_terminate)
     _end_with_parent()
@@ -196,19 +195,22 @@ def _child_main(function: Callable, payload: bytes, writer: Connection, crash_lo
         faulthandler.enable(log)  # a crash (SIGSEGV, ...) leaves the Python stack for the parent
         try:
             try:
-                outcome = function(pickle.loads(payload))
+                outcome = function(item)
             except BaseException as error:  # noqa: BLE001 - even SystemExit is this call's failure
                 outcome = _raised(error, start)
-            try:
-                message = pickle.dumps(outcome)
-            except Exception as error:  # noqa: BLE001 - an unpicklable value is this call's failure
-                message = pickle.dumps(_raised(error, start))
-            try:
-                writer.send_bytes(message)
-            except OSError:  # the parent is gone: nobody to tell
-                pass
+            _send(writer, outcome, start)
         finally:
             faulthandler.disable()
+
+
+def _send(writer: Connection, outcome: Any, start: float) -> None:
+    """Send what came of the call (or why it cannot be sent); quietly nothing if the parent is gone."""
+    try:
+        writer.send(outcome)  # pickled whole before anything is written
+    except OSError:  # the parent is gone: nobody to tell
+        pass
+    except Exception as error:  # noqa: BLE001 - a value that cannot be sent is this call's failure
+        _send(writer, _raised(error, start), start)
 
 
 def _on_terminate(signum: int, frame: Any) -> None:
