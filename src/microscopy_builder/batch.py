@@ -1,10 +1,10 @@
-"""Many sessions at once: each job builds and writes one session on any ``concurrent.futures.Executor``.
+"""Many sessions at once: each job builds and writes one session, each in its own process by default.
 
 A job carries a *picklable* function that builds the :class:`~microscopy_builder.Session` (a
-module-level function, so process pools and distributed workers can import it), its arguments
-and where to write. Sessions are built inside the worker: extractors open their files there, and
-nothing large crosses process boundaries. One failing session is reported in its result and never
-stops the others.
+module-level function, so child processes and distributed workers can import it), its arguments
+and where to write. Sessions are built where they are written: extractors open their files there,
+and nothing large crosses process boundaries. One failing session is reported in its result and
+never stops the others; by default that holds even when the process writing it dies.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ import attrs
 
 from .errors import ValidationError
 from .io.parallel import default_workers
+from .isolation import ChildFailure, run_isolated
 
 
 @attrs.frozen(kw_only=True)
@@ -84,6 +86,12 @@ def _failure(job: SessionJob, error: BaseException, start: float) -> SessionResu
     )
 
 
+_BROKEN_POOL = ("a worker process of the given ProcessPoolExecutor died (killed, out of memory, or a crash in a C "
+               "library), and a dead worker breaks the whole pool: every job it had not finished fails. "
+               "Leave executor out: the default engine runs each session in its own process, so a process "
+               "that dies fails only its own session")
+
+
 def write_sessions(jobs: Iterable[SessionJob], executor: Executor | None = None) -> list[SessionResult]:
     """Write every job's session, in parallel; one result per job, in the jobs' order.
 
@@ -92,9 +100,20 @@ def write_sessions(jobs: Iterable[SessionJob], executor: Executor | None = None)
     jobs
         The sessions to write.
     executor
-        Any ``concurrent.futures.Executor``: a process pool, a thread pool, or a
-        ``dask.distributed`` client's ``client.get_executor()``. Default: a process pool with one
-        process per core (at most one per job), each session compressing on the cores left to it.
+        Default (``None``): each job runs in its own child process (``multiprocessing``'s
+        ``spawn`` method: a fresh interpreter with the caller's ``sys.path`` and environment, no
+        inherited threads or open files), one per core at a time (at most one per job), each
+        session compressing on the cores left to it. A process that dies (SIGKILL from the
+        out-of-memory killer, a segmentation fault, ``os._exit``) fails only its own job, with
+        ``error_type="WorkerDied"`` and the exit code or signal in ``error`` (for a crash, the
+        Python stack at the crash in ``traceback``). A KeyboardInterrupt terminates the children
+        and is raised. As with any ``spawn`` process, a script calling this must do so under
+        ``if __name__ == "__main__":``.
+
+        Or any ``concurrent.futures.Executor``: a thread pool, a process pool, a
+        ``dask.distributed`` client's ``client.get_executor()``, used as it behaves. A
+        ``ProcessPoolExecutor`` whose worker dies is *broken*: every job it had not finished
+        fails with ``error_type="BrokenProcessPool"`` and an error saying so.
 
     Returns
     -------
@@ -111,22 +130,30 @@ def write_sessions(jobs: Iterable[SessionJob], executor: Executor | None = None)
         raise ValidationError(problems)
     if not jobs:
         return []
-    own = executor is None
-    if own:
-        processes = min(len(jobs), default_workers())
-        threads = max(1, default_workers() // processes)
-        jobs = [attrs.evolve(job, write_options={"max_workers": threads, **job.write_options}) for job in jobs]
-        executor = ProcessPoolExecutor(max_workers=processes)
-    try:
-        futures = [executor.submit(run_job, job) for job in jobs]
-        results = []
-        for job, future in zip(jobs, futures):
-            start = time.perf_counter()
-            try:
-                results.append(future.result())
-            except Exception as error:  # noqa: BLE001 - the job never ran (unpicklable, a worker died, ...)
-                results.append(_failure(job, error, start))
-        return results
-    finally:
-        if own:
-            executor.shutdown()
+    if executor is None:
+        return _write_isolated(jobs)
+    futures = [executor.submit(run_job, job) for job in jobs]
+    results = []
+    for job, future in zip(jobs, futures):
+        start = time.perf_counter()
+        try:
+            results.append(future.result())
+        except BrokenProcessPool as error:
+            results.append(attrs.evolve(_failure(job, error, start), error=f"{_BROKEN_POOL} ({error})"))
+        except Exception as error:  # noqa: BLE001 - the job never ran (unpicklable, a worker died, ...)
+            results.append(_failure(job, error, start))
+    return results
+
+
+def _write_isolated(jobs: list[SessionJob]) -> list[SessionResult]:
+    """The default engine: every job in its own process, one per core, compressing on the cores left."""
+    processes = min(len(jobs), default_workers())
+    threads = max(1, default_workers() // processes)
+    jobs = [attrs.evolve(job, write_options={"max_workers": threads, **job.write_options}) for job in jobs]
+    outcomes = run_isolated(run_job, jobs, processes=processes)
+    return [
+        SessionResult(path=job.path, ok=False, seconds=outcome.seconds, error=outcome.error,
+                      error_type=outcome.error_type, traceback=outcome.traceback)
+        if isinstance(outcome, ChildFailure) else outcome
+        for job, outcome in zip(jobs, outcomes)
+    ]
