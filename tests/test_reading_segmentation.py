@@ -185,6 +185,19 @@ def test_a_volumetric_segmentation(tmp_path, rig, format, backend, suffix, masks
         np.testing.assert_array_equal(extractor.get_traces(name="dff"), source.get_traces(name="dff"))
 
 
+@pytest.mark.parametrize("format", FORMATS)
+def test_a_segmentation_without_rois(tmp_path, rig, space, format):
+    source = NumpySegmentationExtractor(image_masks=np.zeros((ROWS, COLUMNS, 0)), raw=np.zeros((FRAMES, 0)),
+                                        sampling_frequency=10.0, movie_dims=(ROWS, COLUMNS))
+    path = write(tmp_path, format, "hdf5", "nwb", mb.SegmentationBuilder("PlaneSegmentation").from_extractor(source).space(space).rig(rig))
+    with mb.MicroscopySegmentationExtractor(path) as extractor:
+        assert extractor.get_roi_ids() == [] and extractor.get_num_rois() == 0
+        assert extractor.get_frame_shape() == (ROWS, COLUMNS)
+        assert extractor.get_roi_image_masks().shape == (ROWS, COLUMNS, 0) and extractor.get_roi_pixel_masks() == []
+    with pytest.raises(ValueError, match="closed"):
+        extractor.get_roi_image_masks()
+
+
 # -- several segmentations ------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("format", FORMATS)
 def test_traces_belong_to_the_table_their_region_points_at(tmp_path, rig, space, series, format):

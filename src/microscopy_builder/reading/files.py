@@ -21,6 +21,9 @@ NOT_NWB = "not an NWB file (HDF5 or Zarr)"
 SERIES_TYPES = ("PlanarMicroscopySeries", "VolumetricMicroscopySeries", "TwoPhotonSeries", "OnePhotonSeries")
 TABLE_TYPES = ("PlaneSegmentation", "PlanarSegmentation", "VolumetricSegmentation")
 RESPONSE_TYPES = ("RoiResponseSeries", "MicroscopyResponseSeries")
+#: base types of the ndx-microscopy objects among them
+NDX_SERIES_TYPES = frozenset({"MicroscopySeries"})
+NDX_TABLE_TYPES = frozenset({"Segmentation"})
 
 
 def backend_of(path: Path) -> str | None:

@@ -17,10 +17,9 @@ import numpy as np
 from roiextractors import ImagingExtractor
 
 from ..errors import ValidationError
-from .files import SERIES_TYPES, FileBacked, NwbHandle, choose, has_type
+from .files import NDX_SERIES_TYPES, SERIES_TYPES, FileBacked, NwbHandle, choose, has_type
 from .times import SeriesTimes
 
-NDX_SERIES_TYPES = frozenset({"MicroscopySeries"})
 
 # stored axes -> roiextractors' (time, rows, columns[, planes]), by (format, number of dimensions)
 _TO_ROIEXTRACTORS = {
@@ -53,7 +52,8 @@ class MicroscopyImagingExtractor(FileBacked, ImagingExtractor):
     The file stays open (data is read on demand) until ``close()``, or the end of a ``with``
     block. Native timestamps are the stored timestamps; for a series stored as a rate, the true
     times ``starting_time + index / rate`` when ``starting_time`` is not 0, else ``None``, so
-    ``get_timestamps()`` is right either way. Values are the stored ones (``conversion`` and
+    ``get_timestamps()`` is right either way; ``has_time_vector()`` keeps roiextractors' base
+    meaning (times set with ``set_times``, or cached by ``get_timestamps()``). Values are the stored ones (``conversion`` and
     ``offset`` are not applied), as roiextractors' own NWB reader returns them.
     """
 

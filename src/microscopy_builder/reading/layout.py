@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..errors import CompatibilityWarning
+from .files import NDX_SERIES_TYPES, has_type
 from .masks import TableMasks
 
 BACKGROUND_PREFIX = "Background"
@@ -62,6 +63,8 @@ def frame_shape(
         return (x_y_z[1], x_y_z[0], *x_y_z[2:])
     for movie in on_space(space, series):
         shape = [int(n) for n in movie.data.shape[1:]]
+        if has_type(movie, NDX_SERIES_TYPES):  # (height, width) or (depth, height, width)
+            return (shape[-2], shape[-1], *shape[:-2])
         return (shape[1], shape[0], *shape[2:])  # legacy (x, y[, z])
     for image in images.values():
         return tuple(int(n) for n in image.shape)

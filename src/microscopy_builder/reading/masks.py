@@ -60,6 +60,8 @@ class TableMasks:
         if self._dense is not None:
             return np.asarray(self._dense[row]).transpose(self._axes)
         mask = np.zeros(frame_shape, dtype="float32")
+        if self._sparse is None:  # a table without masks
+            return mask
         rows = self.sparse(row)
         if len(rows):
             coordinates = tuple(rows[:, axis].astype("int64") for axis in range(rows.shape[1] - 1))
@@ -68,6 +70,8 @@ class TableMasks:
 
     def sparse(self, row: int) -> np.ndarray:
         """ROI ``row``'s mask as rows of (y, x[, z], weight) (float64)."""
+        if self._sparse is None and self._dense is None:  # a table without masks
+            return np.zeros((0, 3), dtype="float64")
         if self._sparse is None:
             mask = self.dense(row, ())
             where = np.nonzero(mask)

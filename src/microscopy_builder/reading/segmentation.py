@@ -19,14 +19,13 @@ from roiextractors.segmentationextractor import _RoiResponse, _ROIMasks
 
 from ..errors import ValidationError
 from . import layout
-from .files import RESPONSE_TYPES, SERIES_TYPES, TABLE_TYPES, FileBacked, NwbHandle, choose, has_type
+from .files import NDX_TABLE_TYPES, RESPONSE_TYPES, SERIES_TYPES, TABLE_TYPES, FileBacked, NwbHandle, choose, has_type
 from .images import legacy_summary_images, ndx_summary_images
 from .masks import MaskStack, TableMasks
 from .rois import roi_ids, roi_properties
 from .times import SeriesTimes
 from .traces import TraceData, collect_traces, region_rows
 
-NDX_TABLE_TYPES = frozenset({"Segmentation"})
 _MASK_TYPES = {"image": "nwb-image_mask", "pixel": "nwb-pixel_mask", "voxel": "nwb-voxel_mask"}
 
 
@@ -159,6 +158,22 @@ class MicroscopySegmentationExtractor(FileBacked, SegmentationExtractor):
             return None
         self._check_open()
         return self._timing.native(start_sample, end_sample)
+
+    def get_roi_image_masks(self, roi_ids: Sequence[int | str] | None = None) -> np.ndarray:
+        self._check_open()
+        return super().get_roi_image_masks(roi_ids)
+
+    def get_roi_pixel_masks(self, roi_ids: Sequence[int | str] | None = None) -> list[np.ndarray]:
+        self._check_open()
+        return super().get_roi_pixel_masks(roi_ids)
+
+    def get_background_image_masks(self, background_ids: Sequence[str] | None = None) -> np.ndarray:
+        self._check_open()
+        return super().get_background_image_masks(background_ids)
+
+    def get_background_pixel_masks(self, background_ids: Sequence[str] | None = None) -> list[np.ndarray]:
+        self._check_open()
+        return super().get_background_pixel_masks(background_ids)
 
     def get_traces(
         self,
