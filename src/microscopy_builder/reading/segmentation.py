@@ -108,7 +108,7 @@ class MicroscopySegmentationExtractor(FileBacked, SegmentationExtractor):
         for key, (values, description) in roi_properties(table).items():
             self.set_property(key, values, cell_ids, description=description)
         self._load_traces(table, background, cell_ids, background_ids)
-        channels = layout.channel_names(table, [series for _, series in self._traces], series)
+        channels = layout.channel_names(table, [trace for _, trace in self._traces], series)
         if channels is not None:
             self._channel_names = channels
 
