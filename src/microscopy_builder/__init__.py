@@ -7,6 +7,7 @@ from .batch import SessionJob, SessionResult, write_sessions
 from .builders import ImagingSpaceBuilder, RigBuilder, SegmentationBuilder, SeriesBuilder
 from .emit.placeholders import Placeholder, PlaceholderWarning
 from .io.dataset_config import DatasetConfiguration
+from .reading import MicroscopyImagingExtractor, MicroscopySegmentationExtractor
 from .errors import BuilderError, CompatibilityWarning, ConflictError, SourceDataError, ValidationError
 from .session import Session
 from .specs import IndicatorSpec as Indicator
@@ -24,6 +25,8 @@ __all__ = [
     "ImagingSpaceBuilder",
     "Indicator",
     "Injection",
+    "MicroscopyImagingExtractor",
+    "MicroscopySegmentationExtractor",
     "Placeholder",
     "PlaceholderWarning",
     "Position",
