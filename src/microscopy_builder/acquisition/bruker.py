@@ -6,7 +6,7 @@ import statistics
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from .common import NAIVE, Collector, empty, parse_local, read_xml, to_int, xml_to_mapping
+from .common import NAIVE, Collector, empty, join_keys, parse_local, read_xml, to_int, xml_to_mapping
 from .metadata import Recorded, SourceMetadata
 
 VENDOR = "Bruker PrairieView"
@@ -52,11 +52,11 @@ def read(path: Path) -> SourceMetadata:
     facts.fact("frame_rate_hz", *state.value("framePeriod"), lambda p: 1.0 / float(p), unit="Hz", note="1 / framePeriod")
     rows, columns = state.value("linesPerFrame"), state.value("pixelsPerLine")
     if rows[0] is not None and columns[0] is not None:
-        facts.fact("frame_shape", (rows[0], columns[0]), f"{rows[1]}, {columns[1]}", lambda s: (to_int(s[0]), to_int(s[1])))
+        facts.fact("frame_shape", (rows[0], columns[0]), join_keys(rows[1], columns[1]), lambda s: (to_int(s[0]), to_int(s[1])))
     facts.fact("zoom", *state.value("opticalZoom"))
     x, y = state.indexed("micronsPerPixel", "XAxis"), state.indexed("micronsPerPixel", "YAxis")
     if x[0] is not None and y[0] is not None:
-        facts.fact("pixel_size_um", (x[0], y[0]), f"{x[1]}, IndexedValue[@index='YAxis']/@value",
+        facts.fact("pixel_size_um", (x[0], y[0]), join_keys(x[1], y[1]),
                    lambda s: (float(s[0]), float(s[1])), unit="um", note="at the recording's optical zoom")
     facts.fact("objective.name", *state.value("objectiveLens"), str)
     facts.fact("objective.magnification", *state.value("objectiveLensMag"))
@@ -145,31 +145,43 @@ def _detectors(facts: Collector, state: _State, channels: dict[int, str]) -> Non
 
 def _frames(facts: Collector, root: ET.Element, name: str, state: _State) -> None:
     sequences = root.findall("Sequence")
-    volumetric = bool(sequences) and any(kind in (sequences[0].get("type") or "") for kind in VOLUME_SEQUENCES)
-    if not volumetric:
-        frames = root.findall(".//Frame")
-        facts.fact("frames", len(frames), f"{name} Frame elements", int)
-        if frames:
-            facts.put("planes", Recorded(1, f"{name} Sequence/@type", note=f"a {sequences[0].get('type')!r} sequence"))
-            facts.fact("timestamps_s", [f.get("relativeTime") for f in frames], f"{name} Frame/@relativeTime",
-                       lambda times: tuple(float(t) for t in times), unit="s")
+    if not sequences:
         return
-    first = sequences[0].findall("Frame")
-    facts.fact("frames", len(sequences), f"{name} Sequence elements (one per volume)", int)
-    facts.fact("planes", len(first), f"{name} Sequence[1]/Frame elements", int)
-    depths = facts.attempt("plane_depths_um", lambda: _depths(first, state))
-    if depths is not None:
-        facts.put("plane_depths_um", Recorded(depths, f"{name} Frame/PVStateShard/PVStateValue[@key='positionCurrent']"
-                                              "/SubindexedValues[@index='ZAxis']", "um"))
-    starts = [s.find("Frame") for s in sequences]
-    times = facts.recorded("timestamps_s", [f.get("absoluteTime") for f in starts if f is not None],
-                           f"{name} Sequence/Frame[1]/@absoluteTime", lambda t: tuple(float(x) - float(t[0]) for x in t),
-                           unit="s", note="the first frame of each volume, from the first volume's")
-    facts.put("timestamps_s", times)
-    if times is not None and len(times.value) > 1:
-        period = statistics.median(b - a for a, b in zip(times.value, times.value[1:]))
-        facts.put("volume_rate_hz", Recorded(1.0 / period, times.key, "Hz", "from the median time between volumes"))
-    _z_step(facts, depths)
+    kind = sequences[0].get("type") or ""
+    volumetric = any(volume in kind for volume in VOLUME_SEQUENCES)
+    planes = len(sequences[0].findall("Frame")) if volumetric else 1
+    facts.put("planes", Recorded(planes, f"{name} Sequence/@type" + (", Sequence[1]/Frame elements" if volumetric else ""),
+                                 note=f"a {kind!r} sequence"))
+    times = facts.attempt("timestamps_s", lambda: _frame_times(sequences, name))
+    if times is not None:
+        values, key = times
+        samples = values[::planes]
+        what = "the first plane of each volume" if volumetric else "each frame"
+        facts.put("timestamps_s", Recorded(samples, key, "s", f"the time of {what}, from the start of the sequence"))
+        facts.put("frames", Recorded(len(samples), f"{name} Frame elements" + (f" / {planes} planes" if volumetric else "")))
+        if volumetric and len(samples) > 1:
+            period = statistics.median(b - a for a, b in zip(samples, samples[1:]))
+            facts.put("volume_rate_hz", Recorded(1.0 / period, key, "Hz", "from the median time between volumes"))
+    if volumetric:
+        depths = facts.attempt("plane_depths_um", lambda: _depths(sequences[0].findall("Frame"), state))
+        if depths is not None:
+            facts.put("plane_depths_um", Recorded(depths, f"{name} Frame/PVStateShard/PVStateValue[@key='positionCurrent']"
+                                                  "/SubindexedValues[@index='ZAxis']", "um"))
+        _z_step(facts, depths)
+
+
+def _frame_times(sequences: list[ET.Element], name: str) -> tuple[tuple[float, ...], str] | None:
+    """Every frame's time: ``relativeTime``, offset by each sequence's ``absoluteTime`` when it restarts at 0."""
+    frames = [sequence.findall("Frame") for sequence in sequences]
+    if not any(frames):
+        return None
+    restarts = len(frames) > 1 and frames[1] and float(frames[1][0].get("relativeTime")) == 0.0
+    if not restarts:
+        return tuple(float(f.get("relativeTime")) for group in frames for f in group), f"{name} Frame/@relativeTime"
+    start = float(frames[0][0].get("absoluteTime"))
+    times = [float(f.get("relativeTime")) + float(group[0].get("absoluteTime")) - start for group in frames if group
+             for f in group]
+    return tuple(times), f"{name} Frame/@relativeTime, Sequence/Frame[1]/@absoluteTime"
 
 
 def _depths(frames: list[ET.Element], state: _State) -> tuple[float, ...] | None:

@@ -39,11 +39,12 @@ def read(path: Path) -> SourceMetadata:
         return empty(f"{path}: not read as HDF5 ({error})")
     facts.raw = {"params": params}
     data = params.get("data") if isinstance(params.get("data"), dict) else {}
-    key = "params/data/"
+    key = f"{path.name} params/data/"
     facts.fact("frame_rate_hz", data.get("fr"), key + "fr", unit="Hz", note=RATE_NOTE)
     facts.fact("frame_shape", data.get("dims"), key + "dims", lambda d: tuple(to_int(v) for v in floats(d)))
-    facts.fact("pixel_size_um", data.get("dxy"), key + "dxy", lambda d: _pair(floats(d)), unit="um",
-               note="CaImAn's default is (1, 1): check it was set")
+    facts.fact("pixel_size_um", data.get("dxy"), key + "dxy", lambda d: _pair(floats(d))[::-1], unit="um",
+               note="dxy is per axis of dims (rows, columns), given here as (x, y); CaImAn's default is (1, 1): "
+                    "check it was set")
     facts.fact("source_files", data.get("fnames"), key + "fnames", _names)
     return facts.build()
 

@@ -272,6 +272,13 @@ def parse_local(text: str, formats: Iterable[str]) -> dt.datetime:
     raise ValueError(f"{text!r} matches none of the formats {', '.join(formats)}")
 
 
+def join_keys(*keys: str) -> str:
+    """``"a.xml X, a.xml Y"`` as ``"a.xml X, Y"``: the file is named once."""
+    first = keys[0].split(" ", 1)[0]
+    rest = [k.split(" ", 1)[1] if k.startswith(first + " ") and " " in k else k for k in keys[1:]]
+    return ", ".join([keys[0], *rest])
+
+
 def natural_key(path: Path) -> list[Any]:
     """Sort key that orders ``file_2`` before ``file_10``."""
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", path.name)]
