@@ -35,9 +35,8 @@ def read_tiff(tif: Any, file_path: Path, timestamp_files: Sequence[Path] | None 
     _geometry(header, volumetric, rois)
     channels = _channels(header)
     _devices(header, channels)
-    per_sample = _pages_per_sample(frame, len(channels) or 1, volumetric)
-    facts.put("timestamps_s", facts.attempt("timestamps_s", lambda: _timestamps(timestamp_files or [file_path], per_sample,
-                                                                                 volumetric)))
+    facts.put("timestamps_s", facts.attempt("timestamps_s", lambda: _timestamps(
+        timestamp_files or [file_path], *_page_steps(frame, len(channels) or 1, volumetric), volumetric)))
     return facts.build()
 
 
@@ -239,22 +238,25 @@ def _scan_mode(value: Any) -> str:
     raise ValueError(f"unknown ScanImage scanner {value!r}")
 
 
-def _pages_per_sample(frame: dict[str, Any], channels: int, volumetric: bool) -> int:
-    """TIFF pages per time point: channels x (slices x frames per slice + flyback frames) in a volume."""
+def _page_steps(frame: dict[str, Any], channels: int, volumetric: bool) -> tuple[int, int]:
+    """(first page, pages per time point) of the first saved channel's samples.
+
+    A volume is channels x (slices x frames per slice + flyback frames) pages; its time is the
+    time of its last imaged plane, as roiextractors' ScanImageImagingExtractor gives it.
+    """
     if not volumetric:
-        return channels
-    slices = to_int(frame.get("SI.hStackManager.numSlices", 1))
-    per_slice = to_int(frame.get("SI.hStackManager.framesPerSlice", 1) or 1)
+        return 0, channels
+    imaged = to_int(frame.get("SI.hStackManager.numSlices", 1)) * to_int(frame.get("SI.hStackManager.framesPerSlice", 1) or 1)
     flyback = to_int(frame.get("SI.hStackManager.numFramesPerVolumeWithFlyback", 0) or 0) - to_int(
         frame.get("SI.hStackManager.numFramesPerVolume", 0) or 0)
-    return channels * (slices * per_slice + max(flyback, 0))
+    return channels * (imaged - 1), channels * (imaged + max(flyback, 0))
 
 
-def _timestamps(files: Sequence[Path], per_sample: int, volumetric: bool) -> Recorded | None:
+def _timestamps(files: Sequence[Path], first: int, per_sample: int, volumetric: bool) -> Recorded | None:
     import tifffile
 
     times: list[float] = []
-    offset = 0  # index of the next page to read, counted over all files
+    offset = first  # index of the next page to read, counted from the start of the current file
     for path in files:
         with tifffile.TiffFile(path) as tif:
             count = len(tif.pages)
@@ -263,6 +265,7 @@ def _timestamps(files: Sequence[Path], per_sample: int, volumetric: bool) -> Rec
                 if value is None:
                     return None
                 times.append(float(value))
-            offset = (offset - count) % per_sample
-    what = "the first frame of each volume" if volumetric else "each frame of the first saved channel"
+            offset = offset - count if offset >= count else (offset - count) % per_sample
+    what = "the last plane of each volume" if volumetric else "each frame"
+    what += " of the first saved channel"
     return Recorded(tuple(times), f"{DESCRIPTION} frameTimestamps_sec", "s", f"the time of {what}") if times else None
