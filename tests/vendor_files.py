@@ -117,7 +117,7 @@ def write_scanimage3(path: Path, *, frames: int = 6) -> np.ndarray:
     movie = np.arange(frames * 16 * 12, dtype="int16").reshape(frames, 16, 12)
     with tifffile.TiffWriter(path) as tif:
         for image in movie:
-            tif.write(image, description=header, metadata=None, contiguous=False)
+            tif.write(image, description=header, software=False, metadata=None, contiguous=False)
     return movie
 
 
@@ -174,7 +174,7 @@ def write_bruker(folder: Path, *, samples: int = 4, rows: int = 8, columns: int 
         for plane in range(planes if volumetric else samples):
             file_name = f"{name}_Cycle{cycle + 1:05d}_Ch2_{plane + 1:06d}.ome.tif"
             tifffile.imwrite(folder / file_name, np.full((rows, columns), index, "uint16"), ome=True)
-            relative = round(index * BRUKER_PERIOD, 6)
+            relative = round(index * BRUKER_PERIOD, 9)
             times.append(relative)
             z = f"""
       <PVStateShard>

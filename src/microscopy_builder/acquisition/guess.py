@@ -124,8 +124,8 @@ def _tiff(path: Path) -> SourceGuess | None:
     if kind is None:
         return None
     if kind == "scanimage":
-        return SourceGuess("ScanImageImagingExtractor", {"file_path": str(path)}, "scanimage", path,
-                           channel_argument="channel_name")
+        return _first_channel(SourceGuess("ScanImageImagingExtractor", {"file_path": str(path)}, "scanimage", path,
+                                          channel_argument="channel_name"), tiff.read(path))
     from .tiff import read
 
     rate = read(path).frame_rate_hz
@@ -139,13 +139,21 @@ def _thor(folder: Path, first: Path | None = None) -> SourceGuess:
     tiffs = sorted((p for p in folder.iterdir() if p.suffix.lower() in tiff.SUFFIXES), key=natural_key)
     first = first or (tiffs[0] if tiffs else None)
     arguments = {} if first is None else {"file_path": str(first)}
-    return SourceGuess("ThorTiffImagingExtractor", arguments, "thorimage", folder / thorimage.FILE,
-                       missing=() if first else ("file_path",), channel_argument="channel_name")
+    guess = SourceGuess("ThorTiffImagingExtractor", arguments, "thorimage", folder / thorimage.FILE,
+                        missing=() if first else ("file_path",), channel_argument="channel_name")
+    return _first_channel(guess, thorimage.read(folder))
 
 
 def _bruker(folder: Path) -> SourceGuess:
-    return SourceGuess("BrukerTiffImagingExtractor", {"folder_path": str(folder)}, "bruker", folder,
-                       channel_argument="channel_name")
+    guess = SourceGuess("BrukerTiffImagingExtractor", {"folder_path": str(folder)}, "bruker", folder,
+                        channel_argument="channel_name")
+    return _first_channel(guess, bruker.read(folder))
+
+
+def _first_channel(guess: SourceGuess, facts: Any) -> SourceGuess:
+    """The guess reading the first saved channel, when the extractor must be told which of several."""
+    saved = facts.channels.saved or facts.channels.acquired
+    return guess.with_channel(saved.value[0]) if saved is not None and len(saved.value) > 1 else guess
 
 
 def _miniscope(path: Path) -> SourceGuess | None:

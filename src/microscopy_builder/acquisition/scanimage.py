@@ -25,8 +25,14 @@ def read_tiff(tif: Any, file_path: Path, timestamp_files: Sequence[Path] | None 
     facts = Collector(VENDOR, [file_path])
     page = tif.pages[0]
     metadata = facts.attempt("ScanImage header", lambda: tif.scanimage_metadata) or {}
-    frame = metadata.get("FrameData") or facts.attempt(SOFTWARE, lambda: key_value_lines(page.software or "")) or {}
-    rois = metadata.get("RoiGroups") or facts.attempt(ARTIST, lambda: _artist_rois(page)) or {}
+    frame = metadata.get("FrameData") if isinstance(metadata, dict) else None
+    if not isinstance(frame, dict) or not frame:
+        if metadata:
+            facts.note(f"{file_path.name}: the ScanImage header block is unreadable; read the {SOFTWARE} tag instead")
+        frame = facts.attempt(SOFTWARE, lambda: key_value_lines(page.software or "")) or {}
+    rois = metadata.get("RoiGroups") if isinstance(metadata, dict) else None
+    if not isinstance(rois, dict):
+        rois = facts.attempt(ARTIST, lambda: _artist_rois(page)) or {}
     first = facts.attempt(DESCRIPTION, lambda: key_value_lines(page.description or "")) or {}
     facts.raw = {**frame, "RoiGroups": rois, **first}
     header = _Header(facts, frame)
@@ -262,8 +268,10 @@ def _timestamps(files: Sequence[Path], first: int, per_sample: int, volumetric: 
             count = len(tif.pages)
             for index in range(offset, count, per_sample):
                 value = key_value_lines(tif.pages[index].description or "").get("frameTimestamps_sec")
+                if value is None and times:
+                    raise ValueError(f"page {index + 1} of {Path(path).name} has no frameTimestamps_sec")
                 if value is None:
-                    return None
+                    return None  # a ScanImage version that records no frame times
                 times.append(float(value))
             offset = offset - count if offset >= count else (offset - count) % per_sample
     what = "the last plane of each volume" if volumetric else "each frame"
