@@ -16,6 +16,7 @@ import yaml
 import microscopy_builder as mb
 from microscopy_builder.acquisition.describe import describe
 from microscopy_builder.builders import ImagingSpaceBuilder, RigBuilder
+from microscopy_builder.cli import main
 from microscopy_builder.session_file import load_session_file, read_description
 
 from .conftest import read, series_named
@@ -69,6 +70,22 @@ def commented(text: str) -> dict[str, str]:
     return out
 
 
+#: keys whose values describe does not read from a header: names it gives, references, extractor arguments
+NOT_FROM_HEADERS = {"name", "rig", "space", "channel", "file_path", "folder_path", "plane_name", "channel_name"}
+
+
+def uncommented_values(text: str) -> list[str]:
+    """``key: value`` lines with a value but no comment, other than UNKNOWN and NOT_FROM_HEADERS."""
+    found = []
+    for line in text.splitlines():
+        key, sep, rest = line.strip().removeprefix("- ").partition(":")
+        if line.lstrip().startswith("#") or not sep or not rest.strip() or "#" in rest:
+            continue
+        if rest.strip() != "UNKNOWN" and key not in NOT_FROM_HEADERS:
+            found.append(line)
+    return found
+
+
 def check_keys_are_recorded(text: str, facts: mb.SourceMetadata) -> None:
     """Every '# from KEY' names keys that source_metadata recorded (the comment says where each value came from)."""
     keys = {recorded.key for _, recorded in facts.facts()}
@@ -88,6 +105,7 @@ def write_and_parse(source: Path, tmp_path: Path, **kwargs) -> tuple[str, dict, 
     assert {"session.session_description", "session.subject.subject_id", "session.subject.species",
             "session.subject.sex", "session.subject.age", "spaces.ImagingSpace.anatomical_target",
             "rigs.Rig.channels[0].indicator", "rigs.Rig.channels[0].emission_wavelength_nm"} <= unknown_places(document)
+    assert uncommented_values(text) == []  # every value filled in names where it came from
     return text, document, output
 
 
@@ -153,6 +171,7 @@ def test_describe_a_scanimage_file_then_convert_it_and_read_the_headers_values_b
     assert done.returncode == 0, done.stderr
     text = (tmp_path / "session.yaml").read_text()
     document = yaml.safe_load(text)
+    assert uncommented_values(text) == []
     assert unknown_places(document) == {
         "session.session_description", "session.session_start_time", *(f"session.subject.{f}" for f in ("subject_id", "species", "sex", "age")),
         "rigs.Rig.microscope.manufacturer", "rigs.Rig.photodetector.manufacturer", "spaces.ImagingSpace.anatomical_target",
@@ -175,9 +194,26 @@ def test_describe_a_scanimage_file_then_convert_it_and_read_the_headers_values_b
         assert list(series.planar_imaging_space.pixel_size_in_um[:]) == pytest.approx(list(facts.pixel_size_um.value))
         assert series.data.shape == (5, 8, 6)
 
-    again = run("describe", path.name, "-o", "session.yaml", cwd=tmp_path)
-    assert again.returncode == 1 and "already exists; pass --overwrite" in again.stderr
-    assert run("describe", path.name, "-o", "session.yaml", "--overwrite", cwd=tmp_path).returncode == 0
+
+
+def test_describe_refuses_what_it_cannot_read_and_never_replaces_a_file_unasked(tmp_path, capsys):
+    path = tmp_path / "session_00001_00001.tif"
+    write_scanimage(path, samples=2)
+    output = tmp_path / "session.yaml"
+    output.write_text("mine")
+    assert main(["describe", str(path), "-o", str(output)]) == 1
+    assert "already exists; pass --overwrite" in capsys.readouterr().err and output.read_text() == "mine"
+    assert main(["describe", str(path), "-o", str(output), "--overwrite"]) == 0 and "ScanImageImagingExtractor" in output.read_text()
+    (tmp_path / "notes.txt").write_text("hello")
+    assert main(["describe", str(tmp_path / "notes.txt")]) == 1
+    assert "name the roiextractors extractor" in capsys.readouterr().err
+    assert main(["describe", str(tmp_path / "notes.txt"), "--extractor", "NotAnExtractor"]) == 1
+    assert "not a roiextractors extractor class" in capsys.readouterr().err
+    np.save(tmp_path / "movie.npy", np.zeros((4, 8, 6), "uint16"))
+    assert main(["describe", str(tmp_path / "movie.npy"), "--extractor", "TiffImagingExtractor"]) == 0
+    printed = yaml.safe_load(capsys.readouterr().out)  # no -o: printed
+    assert printed["series"]["TwoPhotonSeries"]["extractor"] == {
+        "TiffImagingExtractor": {"file_path": str(tmp_path / "movie.npy"), "sampling_frequency": "UNKNOWN"}}
 
 
 def test_describe_writes_one_series_per_saved_channel(tmp_path):
@@ -241,15 +277,3 @@ def test_describe_miniscope_and_caiman(tmp_path):
     assert document["spaces"]["ImagingSpace"]["planar"]["pixel_size_um"] == [2.0, 1.5]
     check_keys_are_recorded(text, mb.source_metadata(tmp_path / "results.hdf5"))
     load_filled(output, document)
-
-
-def test_describe_refuses_what_it_cannot_read(tmp_path):
-    (tmp_path / "notes.txt").write_text("hello")
-    done = run("describe", "notes.txt", cwd=tmp_path)
-    assert done.returncode == 1 and "name the roiextractors extractor" in done.stderr
-    unknown = run("describe", "notes.txt", "--extractor", "NotAnExtractor", cwd=tmp_path)
-    assert unknown.returncode == 1 and "not a roiextractors extractor class" in unknown.stderr
-    np.save(tmp_path / "movie.npy", np.zeros((4, 8, 6), "uint16"))
-    named = describe(tmp_path / "movie.npy", extractor="TiffImagingExtractor")
-    assert yaml.safe_load(named)["series"]["TwoPhotonSeries"]["extractor"] == {
-        "TiffImagingExtractor": {"file_path": str(tmp_path / "movie.npy"), "sampling_frequency": "UNKNOWN"}}

@@ -175,6 +175,20 @@ def test_scanimage_volumes_give_slices_depths_volume_rate_and_the_extractors_vol
     assert np.allclose(value(facts.timestamps_s), extractor.get_times(), atol=1e-6)
 
 
+def test_scanimage_pixel_size_from_microns_degrees_or_the_roi_scanfield_agree(tmp_path):
+    expected = pytest.approx((427.0 / 6, 213.5 / 8))  # a 7 x 3.5 degree field at 61 um per degree, 6 x 8 pixels
+    keys = {}
+    for fov in ("um", "deg", "roi"):
+        write_scanimage(tmp_path / f"{fov}_00001_00001.tif", samples=1, fov=fov)
+        facts = mb.source_metadata(tmp_path / f"{fov}_00001_00001.tif")
+        assert value(facts.pixel_size_um) == expected, fov
+        keys[fov] = facts.pixel_size_um.key
+    assert keys == {
+        "um": "Software SI.hRoiManager.imagingFovUm / pixelsPerLine, linesPerFrame",
+        "deg": "Software SI.hRoiManager.imagingFovDeg x SI.objectiveResolution / pixelsPerLine, linesPerFrame",
+        "roi": "Software SI.objectiveResolution x RoiGroups.imagingRoiGroup.rois.scanfields.sizeXY / pixelResolutionXY"}
+
+
 def test_scanimage_two_saved_channels_in_matlab_column_vector_form(tmp_path):
     path = tmp_path / "two_00001_00001.tif"
     written = write_scanimage(path, samples=4, save="[1;2]")

@@ -32,7 +32,8 @@ SI.hChannels.channelsActive = [1;2]
 SI.hMotors.samplePosition = [0 -10 -8895.207]
 SI.hPmts.gains = [0.62 0.55]
 SI.hPmts.offsets = [0.01 0.02]
-SI.hRoiManager.imagingFovUm = [-213.5 -106.75;213.5 -106.75;213.5 106.75;-213.5 106.75]
+SI.hRoiManager.imagingFovDeg = {fov_deg}
+SI.hRoiManager.imagingFovUm = {fov_um}
 SI.hRoiManager.linePeriod = 6.312276526735244e-05
 SI.hRoiManager.linesPerFrame = {rows}
 SI.hRoiManager.pixelsPerLine = {columns}
@@ -56,15 +57,22 @@ SI.hStackManager.zs = {zs}
 SI_FRAME_RATE = 30.0414
 
 
+FOV_UM = "[-213.5 -106.75;213.5 -106.75;213.5 106.75;-213.5 106.75]"  # 7 x 3.5 degrees at 61 um per degree
+FOV_DEG = "[-3.5 -1.75;3.5 -1.75;3.5 1.75;-3.5 1.75]"
+
+
 def write_scanimage(path: Path, *, samples: int = 5, rows: int = 8, columns: int = 6, save: str = "1",
-                    slices: int = 1, flyback: int = 0) -> dict:
+                    slices: int = 1, flyback: int = 0, fov: str = "um") -> dict:
     """A ScanImage 2016+ BigTIFF: the ScanImage static header block after the TIFF header, the SI.*
     frame data in every page's Software tag, the RoiGroups JSON in Artist and per-frame values in
-    ImageDescription. Returns what was written."""
+    ImageDescription. ``fov`` says which field of view the header gives: corners in ``"um"`` and
+    degrees, only in ``"deg"``, or only the ROI's scanfield (``"roi"``, as in multi-ROI mode).
+    Returns what was written."""
     saved = [int(c) for c in save.strip("[]").replace(";", " ").split()]
     volumetric = slices > 1
     zs = [-8895.207 + 25 * i for i in range(slices)]
     frame = SI_FRAME_DATA.format(save=save, rows=rows, columns=columns, rate=SI_FRAME_RATE,
+                                 fov_um=FOV_UM if fov == "um" else "[]", fov_deg=FOV_DEG if fov in ("um", "deg") else "[]",
                                  volume_rate=SI_FRAME_RATE / (slices + flyback), stack="true" if volumetric else "false",
                                  slices=slices, with_flyback=slices + flyback,
                                  zs="[" + " ".join(f"{z:g}" for z in zs) + "]" if volumetric else f"{zs[0]:g}")

@@ -77,7 +77,7 @@ def _named_extractor(path: Path, name: str, guess: SourceGuess | None) -> Source
     for parameter in inspect.signature(cls.__init__).parameters.values():
         if parameter.name == "self" or parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
             continue
-        if parameter.name == "file_path" and path.is_file() or parameter.name == "folder_path" and path.is_dir():
+        if (parameter.name, path.is_dir()) in (("file_path", False), ("folder_path", True)):
             arguments[parameter.name] = str(path)
         elif parameter.default is inspect.Parameter.empty:
             missing.append(parameter.name)
@@ -135,10 +135,16 @@ def _session(facts: SourceMetadata) -> dict[str, Any]:
 
 
 def _channel_names(facts: SourceMetadata, guess: SourceGuess) -> list[str]:
+    recorded = _channels_recorded(facts)
+    return ["Channel"] if recorded is None else [str(name) for name in recorded.value]
+
+
+def _channels_recorded(facts: SourceMetadata) -> Recorded | None:
+    """The channels the series are made of: those saved, else acquired, else named."""
     for recorded in (facts.channels.saved, facts.channels.acquired, facts.channels.names):
         if recorded is not None and recorded.value:
-            return [str(name) for name in recorded.value]
-    return ["Channel"]
+            return recorded
+    return None
 
 
 def _rig(facts: SourceMetadata, channels: list[str]) -> dict[str, Any]:
@@ -204,7 +210,9 @@ def _photodetector(facts: SourceMetadata, channels: list[str]) -> dict[str, Any]
 
 
 def _channel(facts: SourceMetadata, name: str, several: bool) -> dict[str, Any]:
-    channel: dict[str, Any] = {"name": name, "emission_wavelength_nm": UNKNOWN, "indicator": UNKNOWN}
+    recorded = _channels_recorded(facts)
+    channel: dict[str, Any] = {"name": name if recorded is None else Commented(name, _comment(recorded)),
+                               "emission_wavelength_nm": UNKNOWN, "indicator": UNKNOWN}
     detector = next((d for d in facts.detectors if d.channel == name), None)
     if detector is not None and several:
         settings = [f"{field} {getattr(detector, field).value}" for field in ("gain", "offset")

@@ -48,6 +48,8 @@ class Channels:
 
 @attrs.frozen(kw_only=True)
 class Objective:
+    """The objective lens as the header names it."""
+
     name: Recorded | None = None
     magnification: Recorded | None = None
     numerical_aperture: Recorded | None = None

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -88,9 +89,7 @@ def _timing(header: _Header, volumetric: bool, first: dict[str, Any]) -> None:
     header.facts.fact("start_time", first.get("epoch"), f"{DESCRIPTION} epoch", _epoch, note=NAIVE)
 
 
-def _epoch(values: Any) -> Any:
-    import datetime as dt
-
+def _epoch(values: Any) -> dt.datetime:
     year, month, day, hour, minute, seconds = floats(values)
     whole = int(seconds)
     return dt.datetime(int(year), int(month), int(day), int(hour), int(minute), whole, round((seconds - whole) * 1e6))

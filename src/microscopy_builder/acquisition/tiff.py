@@ -8,7 +8,7 @@ from typing import Any
 
 from . import scanimage, scanimage_legacy
 from .common import Collector, empty, to_int
-from .metadata import SourceMetadata
+from .metadata import Recorded, SourceMetadata
 
 VENDOR = "TIFF"
 SUFFIXES = (".tif", ".tiff")
@@ -81,9 +81,7 @@ def _bulky(name: str) -> bool:
                     "IJMetadataByteCounts")
 
 
-def _resolution(page: Any, imagej: dict[str, Any]):
-    from .metadata import Recorded
-
+def _resolution(page: Any, imagej: dict[str, Any]) -> Recorded | None:
     x, y = page.tags.get("XResolution"), page.tags.get("YResolution")
     if x is None or y is None:
         return None
