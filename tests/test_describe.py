@@ -204,6 +204,8 @@ def test_describe_refuses_what_it_cannot_read_and_never_replaces_a_file_unasked(
     assert main(["describe", str(path), "-o", str(output)]) == 1
     assert "already exists; pass --overwrite" in capsys.readouterr().err and output.read_text() == "mine"
     assert main(["describe", str(path), "-o", str(output), "--overwrite"]) == 0 and "ScanImageImagingExtractor" in output.read_text()
+    assert main(["describe", str(path), "-o", str(path), "--overwrite"]) == 1  # the data itself: never
+    assert "not a YAML file" in capsys.readouterr().err and mb.source_metadata(path).vendor == "ScanImage"
     (tmp_path / "notes.txt").write_text("hello")
     assert main(["describe", str(tmp_path / "notes.txt")]) == 1
     assert "name the roiextractors extractor" in capsys.readouterr().err

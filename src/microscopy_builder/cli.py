@@ -107,6 +107,8 @@ def _describe(args: argparse.Namespace) -> int:
     output = Path(args.output) if args.output else None
     if output is not None and output.exists() and not args.overwrite:
         raise BuilderError(f"{output}: already exists; pass --overwrite to replace it")
+    if output is not None and output.exists() and (output.is_dir() or output.suffix.lower() not in (".yaml", ".yml")):
+        raise BuilderError(f"{output}: not a YAML file; refusing to replace it even with --overwrite")
     text = describe(source, extractor=args.extractor, output=output)
     if output is None:
         print(text, end="")
