@@ -93,7 +93,7 @@ def _header(path: Path, guess: SourceGuess, facts: SourceMetadata) -> list[str]:
              "before `microscopy-builder convert`."]
     lines += [f"note: {note}" for note in facts.notes]
     if facts.source_files is not None:
-        lines += [f"{guess.format} read these files ({facts.source_files.key}):",
+        lines += [f"{facts.vendor} read these files ({facts.source_files.key}):",
                   *(f"  {name}" for name in facts.source_files.value)]
     if facts.frame_rate_hz is not None and guess.kind == "segmentation":
         lines.append(f"rate: {facts.frame_rate_hz.value:g} Hz ({_comment(facts.frame_rate_hz)})")
@@ -110,11 +110,11 @@ def _given(recorded: Recorded | None, convert=lambda v: v) -> Any:
 
 
 def _document(guess: SourceGuess, facts: SourceMetadata, folder: Path) -> dict[str, Any]:
-    channels = _channel_names(facts, guess)
+    channels = _channel_names(facts)
     document: dict[str, Any] = {
         "session": _session(facts),
         "rigs": {RIG: _rig(facts, channels)},
-        "spaces": {SPACE: _space(facts, guess)},
+        "spaces": {SPACE: _space(facts)},
     }
     section = "segmentations" if guess.kind == "segmentation" else "series"
     document[section] = _sources(guess, facts, channels, folder)
@@ -134,7 +134,7 @@ def _session(facts: SourceMetadata) -> dict[str, Any]:
     return {"session_description": UNKNOWN, "session_start_time": when, "subject": subject}
 
 
-def _channel_names(facts: SourceMetadata, guess: SourceGuess) -> list[str]:
+def _channel_names(facts: SourceMetadata) -> list[str]:
     recorded = _channels_recorded(facts)
     return ["Channel"] if recorded is None else [str(name) for name in recorded.value]
 
@@ -222,7 +222,7 @@ def _channel(facts: SourceMetadata, name: str, several: bool) -> dict[str, Any]:
     return channel
 
 
-def _space(facts: SourceMetadata, guess: SourceGuess) -> dict[str, Any]:
+def _space(facts: SourceMetadata) -> dict[str, Any]:
     planes = facts.planes.value if facts.planes is not None else 1
     volumetric = planes > 1
     grid_field, size_field, dims_field = (("volumetric", "voxel_size_um", "dimensions_in_voxels") if volumetric

@@ -39,7 +39,13 @@ class RefusedPickle(pickle.UnpicklingError):
     """The pickle names something other than plain data."""
 
 
-class _PlainUnpickler(pickle.Unpickler):
+#: what ``load_npy`` raises on a file it will not or cannot read
+LOAD_ERRORS = (pickle.UnpicklingError, ValueError, OSError, EOFError)
+
+
+class PlainUnpickler(pickle.Unpickler):
+    """An unpickler that resolves only the ``ALLOWED`` (module, name) pairs."""
+
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) in ALLOWED:
             return super().find_class(module, name)
@@ -64,8 +70,8 @@ def load_npy(path: Path) -> np.ndarray:
             shape, fortran_order, dtype = npy_format.read_array_header_2_0(file)
         if not dtype.hasobject:
             file.seek(0)
-            return np.load(file, allow_pickle=False)
-        array = _PlainUnpickler(file).load()
+            return np.load(file)  # plain arrays: numpy never unpickles these
+        array = PlainUnpickler(file).load()
     if not isinstance(array, np.ndarray):
         raise ValueError(f"{path}: the pickle holds a {type(array).__name__}, not an array")
     return array

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 from typing import Any
 
 from .common import Collector, empty, to_int, to_text
 from .metadata import SourceMetadata
-from .safe_pickle import load_npy
+from .safe_pickle import LOAD_ERRORS, load_npy
 
 VENDOR = "Suite2p"
 FILE = "ops.npy"
@@ -32,7 +31,7 @@ def read(path: Path) -> SourceMetadata:
     facts = Collector(VENDOR, [ops_file])
     try:
         ops = load_npy(ops_file).item()
-    except (pickle.UnpicklingError, ValueError, OSError, EOFError) as error:
+    except LOAD_ERRORS as error:
         return empty(f"{ops_file}: not read ({type(error).__name__}: {error})")
     if not isinstance(ops, dict):
         return empty(f"{ops_file}: holds a {type(ops).__name__}, not Suite2p's settings")
