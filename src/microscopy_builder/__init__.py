@@ -3,6 +3,7 @@
 Public names are the builders, ``Session``, the value types users pass to builders, and the errors.
 """
 
+from .acquisition import SourceMetadata, source_metadata
 from .batch import SessionJob, SessionResult, write_sessions
 from .builders import ImagingSpaceBuilder, RigBuilder, SegmentationBuilder, SeriesBuilder
 from .emit.placeholders import Placeholder, PlaceholderWarning
@@ -38,7 +39,9 @@ __all__ = [
     "SessionJob",
     "SessionResult",
     "SourceDataError",
+    "SourceMetadata",
     "ValidationError",
     "ValidationReport",
+    "source_metadata",
     "write_sessions",
 ]

@@ -99,6 +99,26 @@ def _convert(args: argparse.Namespace) -> int:
     return 0
 
 
+def _describe(args: argparse.Namespace) -> int:
+    """Write (or print) a session file pre-filled from what SOURCE's files record."""
+    from .acquisition.describe import describe
+
+    source = _existing(args.source)
+    output = Path(args.output) if args.output else None
+    if output is not None and output.exists() and not args.overwrite:
+        raise BuilderError(f"{output}: already exists; pass --overwrite to replace it")
+    if output is not None and output.exists() and (output.is_dir() or output.suffix.lower() not in (".yaml", ".yml")):
+        raise BuilderError(f"{output}: not a YAML file; refusing to replace it even with --overwrite")
+    text = describe(source, extractor=args.extractor, output=output)
+    if output is None:
+        print(text, end="")
+        return 0
+    output.write_text(text)
+    unknown = sum(line.split("#")[0].rstrip().endswith(": UNKNOWN") for line in text.splitlines())
+    print(f"wrote {output} ({unknown} UNKNOWN value(s) to fill in)")
+    return 0
+
+
 def _existing(file: str) -> Path:
     path = Path(file)
     if not path.exists():
@@ -144,6 +164,15 @@ def build_parser() -> argparse.ArgumentParser:
                    "(accepted green, rejected red) over its summary image, into a PNG. Needs matplotlib "
                    "(pip install 'microscopy-builder[plot]').", takes_file=True)
     plot.add_argument("-o", "--output", required=True, help="the PNG to write")
+    describe = command("describe", _describe, "write a session file pre-filled from what acquisition files record",
+                       "Read the headers of SOURCE (a ScanImage or other TIFF, a ThorImageLS or Bruker PrairieView "
+                       "folder, a Miniscope folder, Suite2p output, CaImAn results) and write a session file (YAML) "
+                       "for `convert`: every value read carries a comment naming its header key, and UNKNOWN marks "
+                       "what a person must fill in.")
+    describe.add_argument("source", help="the acquisition file or folder")
+    describe.add_argument("--extractor", help="the roiextractors extractor class that reads SOURCE (default: guessed)")
+    describe.add_argument("-o", "--output", help="the session file to write (default: print it)")
+    describe.add_argument("--overwrite", action="store_true", help="replace an existing output")
     return parser
 
 
