@@ -17,12 +17,18 @@ import threading
 import time
 from pathlib import Path
 
+import numcodecs
 import numpy as np
 import pytest
+import zarr
 from roiextractors import NwbSegmentationExtractor
+from roiextractors.testing import generate_dummy_imaging_extractor
 
+import microscopy_builder as mb
 from microscopy_builder.cli import main
 from microscopy_builder.session_file import SessionFileError, load_session_file, read_description
+
+from .conftest import read
 
 ROOT = Path(__file__).resolve().parent.parent
 SUITE2P = Path(__file__).resolve().parents[2] / "shared" / "data" / "suite2p_fissa" / "suite2p"
@@ -294,3 +300,48 @@ def test_an_extractor_whose_pickles_cannot_be_checked_is_refused(tmp_path):
     refused(path, match=r"segmentations\.PlaneSegmentation\.extractor\.SimaSegmentationExtractor: "
                         r"SimaSegmentationExtractor is refused in safe mode.*--trust-data")
     refused(path, match=r"SimaSegmentationExtractor: could not be created", trust_data=True)  # tried, as asked
+
+
+def test_a_zarr_store_naming_the_pickle_codec_is_refused(tmp_path):
+    """Minian output is Zarr; an array with numcodecs' pickle codec unpickles when read. numcodecs refuses
+    that itself unless NUMCODECS_ALLOW_UNSAFE_PICKLE_DECODE is set (as for old data): set here, the check holds."""
+    marker = tmp_path / "MARKER"
+    store = zarr.open_group(str(tmp_path / "minian"), mode="w")
+    masks = store.create_group("A.zarr").create_dataset("A", shape=(1, 2, 2), dtype=object, object_codec=numcodecs.Pickle())
+    masks[0, 0, 0] = Payload(os.system, f"touch {marker}")  # pickled on write; unpickling it would run
+    path = write(tmp_path / "session.yaml", SESSION, SPACE, f"""
+        segmentations:
+          PlaneSegmentation:
+            extractor: {{MinianSegmentationExtractor: {{folder_path: minian, sampling_frequency: 30.0}}}}
+            space: FOV
+        """)
+    unsafe = {**os.environ, "NUMCODECS_ALLOW_UNSAFE_PICKLE_DECODE": "1", "PYTHONPATH": os.pathsep.join(sys.path)}
+    for flags in ([], ["--trust-data"]):
+        done = subprocess.run([sys.executable, "-m", "microscopy_builder.cli", "convert", str(path), *flags], env=unsafe,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 1 and "Traceback" not in done.stderr
+        if not flags:
+            assert f"{tmp_path / 'minian' / 'A.zarr' / 'A' / '.zarray'}: names numcodecs' pickle codec" in done.stderr
+            assert not marker.exists()
+    assert marker.exists()  # with --trust-data, read as roiextractors reads it
+
+
+def test_an_nwb_zarr_file_of_ours_passes_the_check(tmp_path):
+    """hdmf-zarr writes object data with json2, never pickle: a Zarr NWB file converts in safe mode."""
+    movie = generate_dummy_imaging_extractor(num_samples=6, num_rows=5, num_columns=4, seed=3)
+    rig = mb.RigBuilder("Scope").microscope(manufacturer="X", model="Y").channel(
+        "Green", excitation_wavelength_nm=920.0, emission_wavelength_nm=525.0, indicator="GCaMP6s")
+    space = mb.ImagingSpaceBuilder("FOV").planar(pixel_size_um=(1, 1)).anatomical_target("VISp").line_scan()
+    session = load_session_file(write(tmp_path / "s.yaml", SESSION))
+    session.add(mb.SeriesBuilder("TwoPhotonSeries").from_extractor(movie).rig(rig).space(space))
+    session.write(tmp_path / "first.nwb.zarr", backend="zarr", progress=False)
+    path = write(tmp_path / "session.yaml", SESSION, RIG, SPACE, """
+        series:
+          TwoPhotonSeries:
+            extractor: {NwbImagingExtractor: {file_path: first.nwb.zarr}}
+            rig: Scope
+            space: FOV
+        """)
+    again = load_session_file(path).write(tmp_path / "again.nwb", progress=False)
+    with read(again) as nwbfile:
+        np.testing.assert_array_equal(nwbfile.acquisition["TwoPhotonSeries"].data[:].transpose(0, 2, 1), movie.get_series())

@@ -10,6 +10,8 @@ output holds (dicts, lists, arrays, numbers, strings, its processing date). Anyt
 refused without being called: the check reads the whole pickle, and any name outside the list,
 or any failure, refuses the file.
 
+Zarr stores (Minian output, NWB files in Zarr) are unpickled when an array names numcodecs'
+``pickle`` codec; such a store is refused (NWB files written by hdmf-zarr use ``json2`` instead).
 Extractors that unpickle in ways this module cannot check (``SimaSegmentationExtractor``: dill
 pickles of the ``sima`` package's own classes) are refused outright.
 """
@@ -19,7 +21,9 @@ from __future__ import annotations
 import builtins
 import codecs
 import datetime as dt
+import json
 import math
+import os
 import pickle
 from collections.abc import Mapping
 from pathlib import Path
@@ -130,6 +134,66 @@ def check_npy(path: Path) -> None:
                              f"refused without running it") from None
 
 
+#: extractors that read Zarr stores (Minian output, NWB files in Zarr), and the argument naming the store
+ZARR_READERS = {"MinianSegmentationExtractor": "folder_path", "NwbImagingExtractor": "file_path",
+                "NwbSegmentationExtractor": "file_path"}
+#: how many folders of one Zarr store are looked through, and how large one metadata file may be
+MAX_ZARR_FOLDERS, MAX_ZARR_METADATA = 100_000, 16 * 2**20
+
+
+def check_zarr(path: Path) -> None:
+    """Refuse a Zarr store whose arrays name numcodecs' ``pickle`` codec (decoding them unpickles).
+
+    An HDF5 file passes (h5py never unpickles). Any other file is refused: zarr would open a ``.zip``
+    as a store whose metadata this check does not read.
+
+    Raises
+    ------
+    ValueError
+        Naming the metadata file (or the store) at fault.
+    """
+    import h5py
+
+    if path.is_file():
+        if h5py.is_hdf5(path):
+            return
+        raise ValueError(f"{path}: neither an HDF5 file nor a Zarr folder, so its content cannot be checked")
+    if not path.is_dir():
+        return  # missing: the extractor says so
+    seen: set[str] = set()
+    for folder, _, files in os.walk(path, followlinks=True):  # zarr follows links too
+        real = os.path.realpath(folder)
+        if real in seen:
+            continue
+        seen.add(real)
+        if len(seen) > MAX_ZARR_FOLDERS:
+            raise ValueError(f"{path}: more than {MAX_ZARR_FOLDERS:,} folders, too many to check")
+        for name in files:
+            if name in (".zarray", ".zmetadata") and _names_pickle(Path(folder) / name):
+                raise ValueError(f"{Path(folder) / name}: names numcodecs' pickle codec, whose data is unpickled "
+                                 f"(and can run code) when read; refused without reading it")
+
+
+def _names_pickle(metadata: Path) -> bool:
+    try:
+        with open(metadata, "rb") as file:
+            raw = file.read(MAX_ZARR_METADATA + 1)
+        if len(raw) > MAX_ZARR_METADATA:
+            return True  # too large to check: treated as unsafe
+        stack = [json.loads(raw)]
+    except (OSError, ValueError, RecursionError):
+        return False  # unreadable metadata: zarr cannot open that array either
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            if value.get("id") == "pickle":
+                return True
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False
+
+
 def pickled_files(class_name: str, arguments: Mapping[str, Any]) -> list[Path]:
     """The files an extractor will unpickle, for the extractors known to unpickle."""
     if class_name != "Suite2pSegmentationExtractor" or not isinstance(arguments.get("folder_path"), str):
@@ -151,10 +215,14 @@ def check_extractor_data(class_name: str, arguments: Mapping[str, Any], where: s
     if class_name in UNCHECKABLE:
         raise ValidationError([f"{where}: {class_name} is refused in safe mode: {UNCHECKABLE[class_name]}, which can run "
                                f"code that cannot be checked first; {fix}"])
+    checks = [(check_npy, path) for path in pickled_files(class_name, arguments)]
+    store = arguments.get(ZARR_READERS.get(class_name, ""))
+    if isinstance(store, str):
+        checks.append((check_zarr, Path(store)))
     problems = []
-    for path in pickled_files(class_name, arguments):
+    for check, path in checks:
         try:
-            check_npy(path)
+            check(path)
         except ValueError as error:
             problems.append(f"{where}: {error}; {fix}")
     if problems:
