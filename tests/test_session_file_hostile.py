@@ -138,16 +138,15 @@ def test_a_device_or_a_pipe_is_never_read(tmp_path):
     assert isinstance(error, SessionFileError) and "pipe.yaml: not a regular file" in str(error)
 
 
-def test_the_repository_examples_still_load():
+def test_the_repository_examples_still_load(tmp_path):
     session = load_session_file(ROOT / "examples" / "session.yaml")
     assert sorted(session.nwbfile.acquisition) == ["TwoPhotonSeries"]
-    for rigs in sorted((ROOT / "examples" / "rigs").glob("*.yaml")):
-        path = ROOT / "examples" / "rigs" / f"uses_{rigs.stem}.yaml"
-        try:
-            path.write_text(SESSION + f"include: [{rigs.name}]\n")
-            assert load_session_file(path).nwbfile.session_description == "s"
-        finally:
-            path.unlink()
+    rig_files = sorted((ROOT / "examples" / "rigs").glob("*.yaml"))
+    assert rig_files
+    for rigs in rig_files:
+        shutil.copy(rigs, tmp_path / rigs.name)
+        path = write(tmp_path / f"uses_{rigs.stem}.yaml", SESSION, f"include: [{rigs.name}]\n")
+        assert read_description(path).rigs and load_session_file(path).nwbfile.session_description == "s"
 
 
 # -- includes -----------------------------------------------------------------------------------------------
@@ -277,6 +276,47 @@ def test_a_hostile_pickle_is_refused_without_running(tmp_path, capsys, file, cal
     assert not marker.exists() and not (tmp_path / "out.nwb").exists()
     load_session_file(path, trust_data=True)  # the check off: unpickled as roiextractors does, payload and all
     assert marker.exists()
+
+
+@pytest.mark.parametrize(
+    "payload,reason",
+    [
+        (Payload(bytes, 10**12), "builtins.bytes of a size"),  # a terabyte to allocate, no code run
+        (Payload(np.zeros(1).__reduce__()[0], np.ndarray, (10**12,), b"b"), "numpy's _reconstruct with an unusual"),
+        (Payload(getattr, "text", "upper"), "builtins.getattr"),
+        (Payload(__import__, "os"), "builtins.__import__"),
+    ],
+    ids=["bytes-of-a-size", "huge-empty-array", "getattr", "import"],
+)
+def test_the_restricted_unpickler_refuses_more_than_code(tmp_path, payload, reason):
+    from microscopy_builder.safe_pickle import check_npy
+
+    np.save(tmp_path / "ops.npy", np.array({"fs": 30.0, "x": payload}), allow_pickle=True)
+    started = time.perf_counter()
+    with pytest.raises(ValueError, match=rf"ops\.npy: its pickled data reaches for {reason}"):
+        check_npy(tmp_path / "ops.npy")
+    assert time.perf_counter() - started < 1
+
+
+def test_plain_data_comes_back_from_the_restricted_unpickler_as_pickle_makes_it(tmp_path):
+    import datetime as dt
+    import io
+
+    from microscopy_builder.safe_pickle import RestrictedUnpickler
+
+    value = {"fs": 30.0, "n": 2**70, "c": 1 + 2j, "s": {1, 2}, "f": frozenset("ab"), "b": b"x", "ba": bytearray(b"y"),
+             "t": (1, "two"), "when": dt.datetime(2021, 7, 26, 12, 0), "dt": dt.timedelta(seconds=3), "slice": slice(1, 4),
+             "a": np.arange(6, dtype=">i2").reshape(2, 3), "o": np.array([{"ypix": np.arange(3)}, None], dtype=object),
+             "scalar": np.float32(1.5), "dtype": np.dtype([("x", "<f4"), ("y", "U3")])}
+    plain_keys = ("fs", "n", "c", "s", "f", "b", "ba", "t", "when", "dt", "slice", "scalar", "dtype")
+    for protocol in (2, 3, 4, 5):
+        data = pickle.dumps(value, protocol=protocol)
+        again, expected = RestrictedUnpickler(io.BytesIO(data)).load(), pickle.loads(data)
+        assert again.keys() == value.keys()
+        assert {k: again[k] for k in plain_keys} == {k: expected[k] for k in plain_keys} == {k: value[k] for k in plain_keys}
+        np.testing.assert_array_equal(again["a"], value["a"])
+        assert again["a"].dtype == expected["a"].dtype  # numpy itself gives back native order below protocol 5
+        assert again["o"][0]["ypix"].tolist() == [0, 1, 2] and again["o"][1] is None
 
 
 def test_a_file_without_a_npy_header_is_refused(tmp_path):
