@@ -91,7 +91,8 @@ def _convert(args: argparse.Namespace) -> int:
     from .session_file import load_session_file
 
     source = _existing(args.session_file)
-    session = load_session_file(source, format=args.format)
+    session = load_session_file(source, format=args.format, trust_data=args.trust_data,
+                                allow_outside_includes=args.allow_outside_includes)
     suffix = ".nwb.zarr" if args.backend == "zarr" else ".nwb"
     output = Path(args.output) if args.output else source.with_name(source.stem + suffix)
     written = session.write(output, backend=args.backend, overwrite=args.overwrite, progress=not args.quiet)
@@ -152,6 +153,12 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_argument("--backend", choices=("hdf5", "zarr"), help="hdf5 (default) or zarr; a .zarr output selects zarr")
     convert.add_argument("--overwrite", action="store_true", help="replace an existing output")
     convert.add_argument("--quiet", action="store_true", help="no progress bar")
+    convert.add_argument("--trust-data", action="store_true",
+                         help="let extractors unpickle their data unchecked (Suite2p's ops.npy and stat.npy, Sima); "
+                              "by default pickled files are checked first and extractors whose pickles cannot be "
+                              "checked are refused. Only for data you trust: unpickling can run any code")
+    convert.add_argument("--allow-outside-includes", action="store_true",
+                         help="let include: name files outside the session file's folder")
     command("inspect", _inspect, "print what an NWB file holds for optical physiology",
             "Print a readable tree of an NWB file (HDF5 or Zarr, any writer): devices, rigs, channels, "
             "indicators, imaging spaces, series with shape, dtype, rate and duration, segmentations and traces.",
@@ -176,12 +183,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(error: Exception) -> str:
+    """An error in one line: a ``ValidationError``'s first problem and how many more there are."""
+    problems = getattr(error, "problems", ())
+    if len(problems) > 1:
+        return f"{problems[0].splitlines()[0]} (and {len(problems) - 1} more problem(s))"
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
     except (BuilderError, OSError) as error:
-        print(f"microscopy-builder: error: {str(error).splitlines()[0]}", file=sys.stderr)
+        print(f"microscopy-builder: error: {_one_line(error)}", file=sys.stderr)
         return 1
     except Exception as error:  # noqa: BLE001 - a reader's failure on a user's file: one line, no traceback
         print(f"microscopy-builder: error: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}",

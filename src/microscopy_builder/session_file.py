@@ -20,36 +20,41 @@ The file maps one-to-one onto the builders (see ``to_dict()`` / ``from_dict()`` 
         extractor: {Suite2pSegmentationExtractor: {folder_path: suite2p}}
         series: TwoPhotonSeries
 
-The file is loaded safely (plain YAML types only). Relative paths are relative to the file that
-holds them. Every error names its place in the file: ``rigs.Bergamo.channels[0].emission_wavelength_nm``.
+Relative paths are relative to the file that holds them. Every error names its place in the file:
+``rigs.Bergamo.channels[0].emission_wavelength_nm``. A file may come from anyone, so it is read
+defensively: plain YAML types only, within size, nesting and alias-expansion limits
+(:mod:`microscopy_builder.bounded_yaml`); every value's type checked before it is used;
+``include:`` only from the session file's folder and below (unless ``allow_outside_includes``);
+and pickled data files checked before an extractor that unpickles reads them
+(:mod:`microscopy_builder.safe_pickle`, unless ``trust_data``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import attrs
-import yaml
 
 from .builders import ImagingSpaceBuilder, RigBuilder, SegmentationBuilder, SeriesBuilder
-from .errors import ValidationError
+from .builders.schema import shown
+from .builders.sources import extractor_call
+from .errors import BuilderError, ValidationError
+from .safe_pickle import check_extractor_data
 from .session import Session
+from .session_includes import INCLUDED_SECTIONS, SECTIONS, SessionFileError, Sources, included_files
 
-SECTIONS = ("include", "session", "rigs", "spaces", "series", "segmentations")
+__all__ = ["SECTIONS", "INCLUDED_SECTIONS", "Description", "SessionFileError", "load_session_file", "read_description"]
+
 _KIND_SECTION = {"rig": "rigs", "space": "spaces", "series": "series", "segmentation": "segmentations"}
-
-
-class SessionFileError(ValidationError):
-    """A session file is unreadable or describes something wrong; each problem names its place."""
 
 
 @attrs.frozen
 class Description:
-    """What a session file describes, as builders (before any data is read)."""
+    """What a session file describes, as builders (extractors created, their data not yet read)."""
 
     session: dict[str, Any]
     rigs: dict[str, RigBuilder]
@@ -58,70 +63,87 @@ class Description:
     segmentations: dict[str, SegmentationBuilder]
 
 
-def read_yaml(path: Path) -> dict[str, Any]:
-    """A YAML file's top-level mapping, loaded safely."""
-    try:
-        data = yaml.safe_load(path.read_text())
-    except FileNotFoundError:
-        raise SessionFileError([f"{path}: no such file"]) from None
-    except yaml.YAMLError as error:
-        raise SessionFileError([f"{path}: not valid YAML ({str(error).splitlines()[0]})"]) from None
-    if not isinstance(data, dict):
-        raise SessionFileError([f"{path}: must hold a mapping with sections {', '.join(SECTIONS)}"])
-    unknown = sorted(set(data) - set(SECTIONS))
-    if unknown:
-        raise SessionFileError([f"{path}: unknown section(s) {', '.join(map(str, unknown))}; sections are {', '.join(SECTIONS)}"])
-    return data
+def read_description(path: str | Path, *, trust_data: bool = False, allow_outside_includes: bool = False) -> Description:
+    """Read a session file (and the files it includes) into builders.
 
-
-def read_description(path: str | Path) -> Description:
-    """Read a session file (and the files it includes) into builders; no extractor data is read yet."""
+    Parameters
+    ----------
+    path
+        The session file.
+    trust_data
+        Create extractors that unpickle without checking their pickled files first (see
+        :func:`microscopy_builder.safe_pickle.check_extractor_data`). Only for data you trust.
+    allow_outside_includes
+        Let ``include:`` name files outside the session file's folder.
+    """
     path = Path(path)
-    data = read_yaml(path)
+    sources = Sources(path, allow_outside_includes=allow_outside_includes)
     rigs: dict[str, RigBuilder] = {}
     spaces: dict[str, ImagingSpaceBuilder] = {}
-    for included in data.get("include") or []:
-        other = path.parent / included
-        shared = read_yaml(other)
-        _read_shared(other, shared, rigs, spaces)
-    _read_shared(path, data, rigs, spaces)
+    for holder, data in (*included_files(sources), (path, sources.data)):
+        _read_shared(holder, data, rigs, spaces)
+    data = sources.data
     series: dict[str, SeriesBuilder] = {}
     for name, fields in _section(path, data, "series").items():
-        series[name] = _located(path, lambda: SeriesBuilder.from_dict(name, fields, rigs=rigs, spaces=spaces, base_folder=path.parent))
-    segmentations = {
-        name: _located(path, lambda: SegmentationBuilder.from_dict(name, fields, rigs=rigs, spaces=spaces, series=series,
-                                                                   base_folder=path.parent))
-        for name, fields in _section(path, data, "segmentations").items()
-    }
-    session = data.get("session") or {}
-    if not isinstance(session, Mapping):
-        raise SessionFileError([f"{path}: session: must be a mapping of NWBFile fields"])
-    return Description(dict(session), rigs, spaces, series, segmentations)
+        _check_data(path, f"series.{name}", fields, "imaging", trust_data)
+        series[name] = _located(path, f"series.{name}", lambda: SeriesBuilder.from_dict(
+            name, fields, rigs=rigs, spaces=spaces, base_folder=path.parent))
+    segmentations: dict[str, SegmentationBuilder] = {}
+    for name, fields in _section(path, data, "segmentations").items():
+        _check_data(path, f"segmentations.{name}", fields, "segmentation", trust_data)
+        segmentations[name] = _located(path, f"segmentations.{name}", lambda: SegmentationBuilder.from_dict(
+            name, fields, rigs=rigs, spaces=spaces, series=series, base_folder=path.parent))
+    session = data.get("session")
+    if session is not None and not isinstance(session, Mapping):
+        raise SessionFileError([f"{path}: session: must be a mapping of NWBFile fields, e.g. "
+                                f"{{session_description: ..., session_start_time: ...}}"])
+    return Description(dict(session or {}), rigs, spaces, series, segmentations)
 
 
-def _read_shared(path: Path, data: dict[str, Any], rigs: dict, spaces: dict) -> None:
+def _read_shared(path: Path, data: Mapping[str, Any], rigs: dict, spaces: dict) -> None:
     for section, table, cls in (("rigs", rigs, RigBuilder), ("spaces", spaces, ImagingSpaceBuilder)):
         for name, fields in _section(path, data, section).items():
             if name in table:
-                raise SessionFileError([f"{path}: {section}.{name}: defined twice (here and in an included file)"])
-            builder = _located(path, lambda: cls.from_dict(name, fields))
-            _located(path, builder.build, rigs={name: builder} if section == "rigs" else None)  # check it now
+                raise SessionFileError([f"{path}: {section}.{name}: defined twice (here and in an included file); "
+                                        f"keep one of them"])
+            builder = _located(path, f"{section}.{name}", lambda: cls.from_dict(name, fields))
+            _located(path, f"{section}.{name}", builder.build, rigs={name: builder} if section == "rigs" else None)
             table[name] = builder
 
 
 def _section(path: Path, data: Mapping[str, Any], section: str) -> dict[str, Any]:
-    value = data.get(section) or {}
+    value = data.get(section)
+    if value is None:
+        return {}
     if not isinstance(value, Mapping):
         raise SessionFileError([f"{path}: {section}: must be a mapping of names to descriptions"])
-    return {str(name): fields if fields is not None else {} for name, fields in value.items()}
+    odd = [name for name in value if not (isinstance(name, str) and name.isprintable() and name.strip())]
+    if odd:
+        raise SessionFileError([f"{path}: {section}: the name {shown(odd[0])} must be printable text on one line; "
+                                f"rename it"])
+    return {name: fields if fields is not None else {} for name, fields in value.items()}
 
 
-def _located(path: Path, make, rigs: Mapping[str, RigBuilder] | None = None) -> Any:
+def _check_data(path: Path, where: str, fields: Any, kind: str, trust_data: bool) -> None:
+    """Refuse, before it is created, an extractor that would unpickle something other than plain data."""
+    if trust_data or not isinstance(fields, Mapping) or "extractor" not in fields:
+        return
+    where = f"{where}.extractor"
+    extractor_class, arguments = _located(path, where, lambda: extractor_call(fields["extractor"], where, path.parent, kind))
+    _located(path, where, lambda: check_extractor_data(extractor_class.__name__, arguments, f"{where}.{extractor_class.__name__}"))
+
+
+def _located(path: Path, where: str, make: Callable[[], Any], rigs: Mapping[str, RigBuilder] | None = None) -> Any:
     """Run ``make``; its problems come back as a ``SessionFileError`` naming places in the file."""
     try:
         return make()
     except ValidationError as error:
         raise SessionFileError([f"{path}: {locate(problem, rigs or {})}" for problem in error.problems]) from None
+    except BuilderError as error:  # a conflict between two descriptions in the file
+        raise SessionFileError([f"{path}: {where}: {str(error).splitlines()[0]}"]) from None
+    except (TypeError, ValueError, AttributeError, KeyError, OverflowError) as error:  # a value no check foresaw
+        raise SessionFileError([f"{path}: {where}: could not be read ({type(error).__name__}: "
+                                f"{str(error).splitlines()[0][:200] if str(error) else ''}); check its values' types"]) from None
 
 
 def locate(problem: str, rigs: Mapping[str, RigBuilder]) -> str:
@@ -137,36 +159,91 @@ def locate(problem: str, rigs: Mapping[str, RigBuilder]) -> str:
     return f"{_KIND_SECTION[kind]}.{name}{rest}"
 
 
-def load_session_file(path: str | Path, *, format: str | None = None) -> Session:
+def load_session_file(path: str | Path, *, format: str | None = None, trust_data: bool = False,
+                      allow_outside_includes: bool = False) -> Session:
     """The ``Session`` a session file describes, every series and segmentation added.
 
-    ``format`` overrides the file's ``session.format``.
+    ``format`` overrides the file's ``session.format``; ``trust_data`` and
+    ``allow_outside_includes`` are as for :func:`read_description`.
+
+    Raises
+    ------
+    SessionFileError
+        Anything wrong with the file, or the files and data it names; each problem names its place.
     """
     path = Path(path)
-    description = read_description(path)
-    fields = dict(description.session)
+    description = read_description(path, trust_data=trust_data, allow_outside_includes=allow_outside_includes)
+    fields = session_fields(path, description.session)
     if format is not None:
         fields["format"] = format
+    try:
+        session = Session(**fields)
+    except ValidationError as error:
+        raise SessionFileError([f"{path}: session.{found}" for problem in error.problems for found in _nwb_problems(problem)]) from None
+    for kind, builders in (("series", description.series), ("segmentations", description.segmentations)):
+        for name, builder in builders.items():
+            _located(path, f"{kind}.{name}", lambda: session.add(builder), rigs=description.rigs)
+    return session
+
+
+def session_fields(path: Path, given: Mapping[str, Any]) -> dict[str, Any]:
+    """``Session`` keywords from a file's ``session:`` mapping: text checked, dates parsed, the subject made."""
+    problems = []
+    for name, value in given.items():
+        if not isinstance(name, str) or not name.isprintable():
+            problems.append(f"{path}: session: the field name {shown(name)} must be printable text; rename it")
+        elif name == "subject":
+            continue
+        elif name.endswith("_time") and not isinstance(value, (str, dt.datetime)):
+            problems.append(f"{path}: session.{name}: must be a date and time, e.g. 2026-01-05T09:30:00-05:00")
+        elif isinstance(value, (list, tuple)) and not all(isinstance(item, (str, dt.datetime)) for item in value):
+            problems.append(f"{path}: session.{name}: must be a list of text, e.g. [\"Doe, Jane\"]")
+        elif isinstance(value, (Mapping, set)):
+            problems.append(f"{path}: session.{name}: must be text (or a list of text), got a {type(value).__name__}")
+    if problems:
+        raise SessionFileError(problems)
+    fields = dict(given)
     start = fields.get("session_start_time")
     if isinstance(start, str):
         try:
             fields["session_start_time"] = dt.datetime.fromisoformat(start)
         except ValueError:
-            raise SessionFileError([f"{path}: session.session_start_time: {start!r} is not an ISO date and time; "
+            raise SessionFileError([f"{path}: session.session_start_time: {start[:40]!r} is not an ISO date and time; "
                                     f"write e.g. 2026-01-05T09:30:00-05:00"]) from None
-    if isinstance(fields.get("subject"), Mapping):
-        from pynwb.file import Subject
-
-        try:
-            fields["subject"] = Subject(**fields["subject"])
-        except (TypeError, ValueError) as error:
-            raise SessionFileError([f"{path}: session.subject: {error}"]) from None
     if "session_description" not in fields or "session_start_time" not in fields:
         raise SessionFileError([f"{path}: session: give session_description and session_start_time"])
+    if "subject" in fields:
+        fields["subject"] = _subject(path, fields["subject"])
+    return fields
+
+
+def _subject(path: Path, given: Any) -> Any:
+    from pynwb.file import Subject
+
+    if not isinstance(given, Mapping):
+        raise SessionFileError([f"{path}: session.subject: must be a mapping of Subject fields, e.g. "
+                                f"{{subject_id: M-17, species: Mus musculus, sex: F, age: P90D}}"])
     try:
-        session = Session(**fields)
-    except ValidationError as error:
-        raise SessionFileError([f"{path}: session.{problem}" for problem in error.problems]) from None
-    for builder in (*description.series.values(), *description.segmentations.values()):
-        _located(path, lambda: session.add(builder), rigs=description.rigs)
-    return session
+        return Subject(**{str(name): value for name, value in given.items()})
+    except (TypeError, ValueError) as error:
+        raise SessionFileError([f"{path}: session.subject.{problem}" for problem in _nwb_problems(str(error))]) from None
+
+
+_DOCVAL = re.compile(r"incorrect type for '([^']*)' \(got '(\w+)', expected '([^']*)'\)|(None is not allowed for|unrecognized "
+                     r"argument:) '([^']*)'")
+
+
+def _nwb_problems(problem: str) -> list[str]:
+    """pynwb's ``NWBFile.__init__: incorrect type for 'lab' (got 'list', expected 'str'), ...`` as one problem a field."""
+    found = []
+    for name, got, expected, other, other_name in _DOCVAL.findall(problem):
+        if name:
+            found.append(f"{shown(name)}: must be {expected}, got {got}; give it that type")
+        elif other.startswith("None"):
+            found.append(f"{shown(other_name)}: must be given a value, not null")
+        else:
+            found.append(f"{shown(other_name)}: not a field it takes; remove it")
+    if found:
+        return found
+    problem = re.sub(r"^(NWBFile arguments: )?\w+\.__init__: ", "", problem)
+    return [problem if re.match(r"^\w+: ", problem) else f"(all fields): {problem}"]

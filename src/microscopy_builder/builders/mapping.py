@@ -17,6 +17,8 @@ import numpy as np
 from ..errors import ValidationError
 from ..specs import IndicatorSpec, InjectionSpec, PositionSpec
 from ..specs.rig import OPTICAL_SLOTS
+from . import schema
+from .sources import extractor_from_dict, extractor_to_dict
 
 ILLUMINATIONS = ("line_scan", "plane_acquisition", "random_access_scan")
 
@@ -91,6 +93,7 @@ def _channel_dict(channel: Any) -> dict[str, Any]:
 
 
 def rig_from_dict(cls: type, name: str, data: Mapping[str, Any], where: str) -> Any:
+    schema.validate(schema.RIG, data, where)
     data = _checked(data, where, ("key", "description", "microscope", *OPTICAL_SLOTS, "channels"))
     builder = cls(name, key=data.pop("key", None))
     if "description" in data:
@@ -116,25 +119,7 @@ def rig_from_dict(cls: type, name: str, data: Mapping[str, Any], where: str) -> 
 
 
 def _device_fields(builder: Any, slot: str) -> tuple[str, ...]:
-    from ..specs import (
-        DichroicMirrorSpec,
-        ExcitationSourceSpec,
-        MicroscopeSpec,
-        ObjectiveLensSpec,
-        OpticalFilterSpec,
-        PhotodetectorSpec,
-    )
-
-    spec_class = {
-        "microscope": MicroscopeSpec,
-        "excitation_source": ExcitationSourceSpec,
-        "excitation_filter": OpticalFilterSpec,
-        "emission_filter": OpticalFilterSpec,
-        "dichroic_mirror": DichroicMirrorSpec,
-        "photodetector": PhotodetectorSpec,
-        "objective_lens": ObjectiveLensSpec,
-    }[slot]
-    return tuple(f.alias or f.name for f in attrs.fields(spec_class) if f.init)
+    return tuple(f.alias or f.name for f in attrs.fields(schema.DEVICE_SPECS[slot]) if f.init)
 
 
 def indicator_from_dict(data: Mapping[str, Any], where: str) -> IndicatorSpec:
@@ -191,6 +176,7 @@ def space_to_dict(builder: Any) -> dict[str, Any]:
 
 
 def space_from_dict(cls: type, name: str, data: Mapping[str, Any], where: str) -> Any:
+    schema.validate(schema.SPACE, data, where)
     data = _checked(data, where, ("key", "at_depth", "planar", "volumetric", "anatomical_target", "description",
                                   "fov_center", "origin", "illumination", *ILLUMINATIONS))
     depth = data.pop("at_depth", None)
@@ -220,56 +206,6 @@ def space_from_dict(cls: type, name: str, data: Mapping[str, Any], where: str) -
             raise ValidationError([f"{where}.at_depth.depth_um: required; give the plane's depth in micrometres"])
         builder = builder.at_depth(depth["depth_um"], name=name, key=data.pop("key", None))
     return builder
-
-
-# -- data sources -------------------------------------------------------------------------------------------
-#: extractor arguments that name files: relative values are relative to the session file
-PATH_ARGUMENTS = ("file_path", "folder_path", "file_paths", "folder_paths", "timeseries", "image_masks", "raw", "dff",
-                  "deconvolved", "neuropil")
-
-
-def extractor_to_dict(source: Any, described: Mapping[str, Any] | None, where: str) -> dict[str, Any]:
-    """``{ClassName: {arguments}}`` for a source: as a file described it, else from its recorded arguments."""
-    if described is not None:
-        return dict(described)
-    arguments = getattr(source, "_kwargs", None)
-    if isinstance(arguments, Mapping) and all(isinstance(v, (str, int, float, bool, list, type(None))) for v in arguments.values()):
-        return {type(source).__name__: dict(arguments)}
-    raise ValidationError(
-        [f"{where}.extractor: a {type(source).__name__} made in Python cannot be written to a file; describe it "
-         f"in the file as {{{type(source).__name__}: {{...its arguments...}}}} instead"]
-    )
-
-
-def extractor_from_dict(data: Any, where: str, base_folder: Any, kind: str) -> Any:
-    """Create a roiextractors extractor named by class: ``{TiffImagingExtractor: {file_path: ...}}``.
-
-    Only roiextractors' own extractor classes are accepted; relative paths are resolved against
-    ``base_folder`` (the session file's folder).
-    """
-    from pathlib import Path
-
-    import roiextractors
-
-    if not isinstance(data, Mapping) or len(data) != 1:
-        raise ValidationError([f"{where}: give one extractor as {{ClassName: {{arguments}}}}, e.g. "
-                               f"{{NumpyImagingExtractor: {{timeseries: movie.npy, sampling_frequency: 30}}}}"])
-    (class_name, arguments), = data.items()
-    base = roiextractors.ImagingExtractor if kind == "imaging" else roiextractors.SegmentationExtractor
-    extractor_class = getattr(roiextractors, str(class_name), None)
-    if not (isinstance(extractor_class, type) and issubclass(extractor_class, base)):
-        known = sorted(n for n in dir(roiextractors) if isinstance(getattr(roiextractors, n), type)
-                       and issubclass(getattr(roiextractors, n), base) and getattr(roiextractors, n) is not base)
-        raise ValidationError([f"{where}: {class_name!r} is not a roiextractors {kind} extractor; use one of {', '.join(known)}"])
-    arguments = dict(arguments or {})
-    for name in PATH_ARGUMENTS:
-        value = arguments.get(name)
-        if isinstance(value, str) and base_folder is not None and not Path(value).is_absolute():
-            arguments[name] = str(Path(base_folder) / value)
-    try:
-        return extractor_class(**arguments)
-    except Exception as error:  # noqa: BLE001 - whatever the reader raises, name the place in the file
-        raise ValidationError([f"{where}.{class_name}: could not be created ({type(error).__name__}: {error})"]) from None
 
 
 # -- series and segmentations ------------------------------------------------------------------------------
@@ -330,6 +266,7 @@ def _lookup(table: Mapping[str, Any], name: Any, where: str, kind: str) -> Any:
 
 def series_from_dict(cls: type, name: str, data: Mapping[str, Any], where: str, *, rigs: Mapping[str, Any],
                      spaces: Mapping[str, Any], base_folder: Any = None) -> Any:
+    schema.validate(schema.SERIES, data, where)
     data = _checked(data, where, ("key", "extractor", "rig", "channel", "space", "description", "unit",
                                   "in_processing", "timestamps", "rate", "legacy_type", "grouped"))
     builder = _sourced(cls(name, key=data.get("key")), data, where, base_folder, "imaging")
@@ -384,6 +321,7 @@ def segmentation_to_dict(builder: Any) -> dict[str, Any]:
 
 def segmentation_from_dict(cls: type, name: str, data: Mapping[str, Any], where: str, *, rigs: Mapping[str, Any],
                            spaces: Mapping[str, Any], series: Mapping[str, Any], base_folder: Any = None) -> Any:
+    schema.validate(schema.SEGMENTATION, data, where)
     data = _checked(data, where, ("key", "extractor", "series", "space", "rig", "channel", "masks", "description",
                                   "traces", "trace", "include_background", "include_centroids", "include_acceptance",
                                   "summary_images", "rename_images"))
