@@ -154,13 +154,10 @@ def load_session_file(path: str | Path, *, format: str | None = None) -> Session
         except ValueError:
             raise SessionFileError([f"{path}: session.session_start_time: {start!r} is not an ISO date and time; "
                                     f"write e.g. 2026-01-05T09:30:00-05:00"]) from None
-    if isinstance(fields.get("subject"), Mapping):
-        from pynwb.file import Subject
-
-        try:
-            fields["subject"] = Subject(**fields["subject"])
-        except (TypeError, ValueError) as error:
-            raise SessionFileError([f"{path}: session.subject: {error}"]) from None
+    start = fields.get("session_start_time")
+    if isinstance(start, dt.datetime) and start.utcoffset() is None:
+        raise SessionFileError([f"{path}: session.session_start_time: {start.isoformat()} has no UTC offset; write it "
+                                f"with one, such as {start.isoformat()}-05:00 (or Z for UTC)"])
     if "session_description" not in fields or "session_start_time" not in fields:
         raise SessionFileError([f"{path}: session: give session_description and session_start_time"])
     try:
