@@ -88,10 +88,11 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _plot(args: argparse.Namespace) -> int:
-    from .pictures import panels_from_file, render
+    from .picture_sources import picture_from_file
+    from .pictures import render
 
     with _open(_existing(args.file)) as nwbfile:
-        written = render(panels_from_file(nwbfile), args.output)
+        written = render(picture_from_file(nwbfile), args.output)
     print(f"wrote {written}")
     return 0
 
@@ -195,10 +196,11 @@ def build_parser() -> argparse.ArgumentParser:
                        "CRITICAL/ERROR messages.", takes_file=True)
     validate.add_argument("--dandi", action="store_true", help="check what DANDI requires too, as dandi validate "
                           "does (nwbinspector's dandi configuration, the subject, ids fit for DANDI's paths)")
-    plot = command("plot", _plot, "draw each series' mean frame and each segmentation's ROIs into a PNG",
-                   "Draw the mean frame of every imaging series and the ROI outlines of every segmentation "
-                   "(accepted green, rejected red) over its summary image, into a PNG. Needs matplotlib "
-                   "(pip install 'microscopy-builder[plot]').", takes_file=True)
+    plot = command("plot", _plot, "draw each series' mean image with its ROIs, and a few traces, into a PNG",
+                   "Draw the mean image of every imaging series (a panel per plane or channel) with the ROI "
+                   "outlines of its segmentations (accepted green, rejected red) and a scale bar, and a few ROIs' "
+                   "dF/F or raw traces, into a PNG. Needs matplotlib (pip install 'microscopy-builder[plot]').",
+                   takes_file=True)
     plot.add_argument("-o", "--output", required=True, help="the PNG to write")
     return parser
 

@@ -347,11 +347,13 @@ class Session:
         return list(inspect_nwbfile_object(self.nwbfile))
 
     def plot(self, path: str | Path) -> Path:
-        """A PNG of what goes into the file: each series' mean frame, each segmentation's ROI outlines
-        (accepted green, rejected red) over its summary image. Needs matplotlib."""
-        from .pictures import panels_from_session, render
+        """A PNG of what goes into the file: each series' mean image (a panel per plane or channel)
+        with its ROI outlines (accepted green, rejected red) and a scale bar, and a few ROIs' traces.
+        Needs matplotlib."""
+        from .picture_sources import picture_from_session
+        from .pictures import render
 
-        return render(panels_from_session(self._registry.of_kind("series"), self._registry.of_kind("segmentation")), path)
+        return render(picture_from_session(self._registry.of_kind("series"), self._registry.of_kind("segmentation")), path)
 
     # -- the file -------------------------------------------------------------------------------
     @property
