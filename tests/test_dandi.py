@@ -205,3 +205,21 @@ def test_dandi_organize_derives_the_same_session_ids_as_write_dandi(tmp_path):
                   for s in starts)
     assert by_dandi == ours == ["sub-mouse-001/sub-mouse-001_ses-20240305T143000_ophys.nwb",
                                 "sub-mouse-001/sub-mouse-001_ses-20240306T090507_ophys.nwb"]
+
+
+@needs_dandi
+def test_what_dandi_cli_records_of_an_ndx_microscopy_file(tmp_path):
+    """The limit the DANDI how-to states: dandi-cli's asset metadata (what an upload records) knows
+    core types only, so an ndx-microscopy file gets no microscopy technique; the legacy file does."""
+    code = ("import sys, json; from dandi.metadata.nwb import nwb2asset; from dandi.misctypes import Digest, DigestType; "
+            "asset = nwb2asset(sys.argv[1], digest=Digest(algorithm=DigestType.dandi_etag, value='0' * 32 + '-1')); "
+            "print(json.dumps([t.name for t in asset.measurementTechnique]))")
+    techniques = {}
+    for format in ("ndx-microscopy", "legacy"):
+        path = session(format, subject=GOOD_SUBJECT, session_id="day-1").write_dandi(tmp_path / format)
+        env = {**os.environ, "DANDI_NO_ET": "1", "HOME": str(tmp_path / "home")}
+        done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, env=env, timeout=300)
+        assert done.returncode == 0, done.stderr
+        techniques[format] = done.stdout.strip().splitlines()[-1]
+    assert "two-photon microscopy technique" in techniques["legacy"]
+    assert "microscopy" not in techniques["ndx-microscopy"]
