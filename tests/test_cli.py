@@ -169,6 +169,11 @@ def test_a_start_time_without_offset_gets_yaml_advice(tmp_path):
     assert done.returncode == 1
     assert "session.session_start_time: 2026-01-05T09:30:00 has no UTC offset" in done.stderr
     assert "2026-01-05T09:30:00-05:00" in done.stderr and "datetime(" not in done.stderr and "tzinfo" not in done.stderr
+    day_only = session_file(tmp_path, session_start_time="2026-01-05")
+    day_only.write_text(day_only.read_text().replace("'2026-01-05'", "2026-01-05"))  # a YAML date, not text
+    done = run("convert", str(day_only), "-o", str(tmp_path / "out.nwb"))
+    assert "session.session_start_time: 2026-01-05 has no time and UTC offset" in done.stderr
+    assert "such as 2026-01-05T00:00:00-05:00" in done.stderr
 
 
 def test_advice_names_command_line_flags(tmp_path):

@@ -155,9 +155,11 @@ def load_session_file(path: str | Path, *, format: str | None = None) -> Session
             raise SessionFileError([f"{path}: session.session_start_time: {start!r} is not an ISO date and time; "
                                     f"write e.g. 2026-01-05T09:30:00-05:00"]) from None
     start = fields.get("session_start_time")
-    if isinstance(start, dt.datetime) and start.utcoffset() is None:
-        raise SessionFileError([f"{path}: session.session_start_time: {start.isoformat()} has no UTC offset; write it "
-                                f"with one, such as {start.isoformat()}-05:00 (or Z for UTC)"])
+    if isinstance(start, dt.date) and (not isinstance(start, dt.datetime) or start.utcoffset() is None):
+        timed = isinstance(start, dt.datetime)
+        text, missing = (start.isoformat(), "UTC offset") if timed else (f"{start}T00:00:00", "time and UTC offset")
+        raise SessionFileError([f"{path}: session.session_start_time: {start.isoformat()} has no {missing}; "
+                                f"write it with one, such as {text}-05:00 (or Z for UTC)"])
     if "session_description" not in fields or "session_start_time" not in fields:
         raise SessionFileError([f"{path}: session: give session_description and session_start_time"])
     try:
