@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from pynwb import NWBHDF5IO, NWBFile
 from pynwb.device import Device
 from pynwb.ophys import ImagingPlane, OpticalChannel, TwoPhotonSeries
 
 import microscopy_builder as mb
 
-from .conftest import START, make_imaging, new_session
+from .conftest import START, make_imaging, new_session, read
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -109,75 +112,148 @@ def test_user_errors_are_one_line_never_a_traceback(tmp_path, command):
     garbage = tmp_path / "garbage.nwb"
     garbage.write_bytes(b"not HDF5")
     broken = run(command, str(garbage), *extra)
-    assert broken.returncode == 1 and "Traceback" not in broken.stderr and len(broken.stderr.strip().splitlines()) == 1
+    assert broken.returncode == 1 and "Traceback" not in broken.stderr
+    assert broken.stderr.strip().splitlines() == [f"microscopy-builder: error: {garbage}: not an NWB file (HDF5 or Zarr)"]
+    folder = tmp_path / "folder.nwb.zarr"
+    folder.mkdir()
+    not_a_store = run(command, str(folder), *extra)
+    assert not_a_store.stderr.strip().splitlines() == [f"microscopy-builder: error: {folder}: not an NWB file (HDF5 or Zarr)"]
 
 
-# -- pictures ------------------------------------------------------------------------------------------------
-def sparse_segmentation(rows=64, columns=80, rois=12, frames=50):
-    """Disk-shaped ROIs (as Suite2p or CaImAn give them), two of them rejected."""
-    from roiextractors import NumpySegmentationExtractor
-
-    rng = np.random.default_rng(0)
-    y, x = np.mgrid[:rows, :columns]
-    masks = np.zeros((rows, columns, rois), dtype="float32")
-    for k in range(rois):
-        cy, cx = rng.uniform(8, rows - 8), rng.uniform(8, columns - 8)
-        masks[..., k] = ((y - cy) ** 2 + (x - cx) ** 2 < 25).astype("float32")
-    return NumpySegmentationExtractor(image_masks=masks, raw=rng.random((frames, rois)), mean_image=rng.random((rows, columns)),
-                                      sampling_frequency=30.0, movie_dims=(rows, columns), rejected_list=[2, 5],
-                                      accepted_list=[k for k in range(rois) if k not in (2, 5)])
+def test_debug_shows_the_traceback(tmp_path):
+    garbage = tmp_path / "garbage.nwb"
+    garbage.write_bytes(b"not HDF5")
+    for args in (["--debug", "inspect", str(garbage)], ["inspect", str(garbage), "--debug"]):
+        done = run(*args)
+        assert done.returncode == 1 and "Traceback (most recent call last)" in done.stderr
+        assert "file signature not found" in done.stderr  # h5py's own words, kept for whoever debugs
+        assert done.stderr.strip().splitlines()[-1] == f"microscopy-builder: error: {garbage}: not an NWB file (HDF5 or Zarr)"
 
 
-def colours(png) -> dict[str, int]:
-    """How many pixels of the outline colours a PNG holds."""
-    import matplotlib.image
-
-    pixels = (matplotlib.image.imread(str(png))[..., :3] * 255).round().astype(int)
-    def count(hex_colour):
-        target = np.array([int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)])
-        return int((np.abs(pixels - target).sum(axis=-1) < 60).sum())
-    return {"shape": pixels.shape[:2], "green": count("#2ca02c"), "red": count("#d62728"), "std": float(pixels.std())}
+# -- session files: every problem, in the command line's and YAML's words ----------------------------------------
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
-@pytest.fixture(scope="module")
-def segmented(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("plot")
-    rig = mb.RigBuilder("R").microscope(manufacturer="X", model="Y").channel(
-        "G", excitation_wavelength_nm=920.0, emission_wavelength_nm=525.0, indicator="GCaMP6s")
-    space = mb.ImagingSpaceBuilder("S").planar(pixel_size_um=(1, 1)).anatomical_target("VISp").line_scan()
-    series = mb.SeriesBuilder("TwoPhotonSeries").from_extractor(make_imaging(rows=64, columns=80, frames=50)).rig(rig).space(space)
-    sessions = {fmt: new_session(fmt).add(series).add(
-        mb.SegmentationBuilder("PlaneSegmentation").from_extractor(sparse_segmentation()).series(series)) for fmt in ("ndx-microscopy", "legacy")}
-    paths = {fmt: session.write(folder / f"{fmt}.nwb") for fmt, session in sessions.items()}
-    return folder, paths
+def session_file(folder: Path, **session_fields) -> Path:
+    """examples/session.yaml, its paths made absolute, with session fields changed (None removes one)."""
+    data = yaml.safe_load((EXAMPLES / "session.yaml").read_text())
+    data["include"] = [str(EXAMPLES / name) for name in data["include"]]
+    data["series"]["TwoPhotonSeries"]["extractor"]["NumpyImagingExtractor"]["timeseries"] = str(EXAMPLES / "data" / "movie.npy")
+    rois = data["segmentations"]["PlaneSegmentation"]["extractor"]["NumpySegmentationExtractor"]
+    for key in ("image_masks", "raw", "dff"):
+        rois[key] = str(EXAMPLES / rois[key])
+    for key, value in session_fields.items():
+        if value is None:
+            data["session"].pop(key, None)
+        else:
+            data["session"][key] = value
+    path = folder / "session.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
 
 
-@pytest.mark.parametrize("format", ["ndx-microscopy", "legacy"])
-def test_plot_draws_mean_frames_and_roi_outlines(segmented, format):
-    folder, paths = segmented
-    out = folder / f"{format}.png"
-    done = run("plot", str(paths[format]), "-o", str(out))
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == f"wrote {out}"
-    found = colours(out)
-    assert found["shape"] == (450, 900)  # two panels side by side
-    assert found["std"] > 20  # an image, not a blank canvas
-    assert found["green"] > 200 and found["red"] > 30  # accepted and rejected outlines, told apart
-
-
-def test_a_session_plots_its_sources_before_writing(tmp_path, rig, space):
-    series = mb.SeriesBuilder("TwoPhotonSeries").from_extractor(make_imaging(rows=64, columns=80, frames=50)).rig(rig).space(space)
-    session = new_session().add(series).add(
-        mb.SegmentationBuilder("PlaneSegmentation").from_extractor(sparse_segmentation()).series(series))
-    found = colours(session.plot(tmp_path / "session.png"))
-    assert found["shape"] == (450, 900) and found["green"] > 200 and found["red"] > 30
-
-
-def test_plot_without_matplotlib_says_how_to_install_it(segmented):
-    folder, paths = segmented
-    code = ("import sys; sys.modules['matplotlib'] = None; from microscopy_builder.cli import main; "
-            f"sys.exit(main(['plot', {str(paths['legacy'])!r}, '-o', {str(folder / 'none.png')!r}]))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+def test_every_problem_is_printed_with_yaml_advice(tmp_path):
+    bad = session_file(tmp_path, subject={"subject_id": 17, "sex": ["F"], "species": "Mus musculus"})
+    done = run("convert", str(bad), "-o", str(tmp_path / "out.nwb"))
     assert done.returncode == 1 and "Traceback" not in done.stderr
-    assert "pip install 'microscopy-builder[plot]'" in done.stderr
-    assert not (folder / "none.png").exists()
+    lines = done.stderr.strip().splitlines()
+    assert lines[0] == "microscopy-builder: error: 2 problems:"
+    assert lines[1].startswith(f"- {bad}: session.subject.subject_id: must be text") and "quote it: subject_id: '17'" in lines[1]
+    assert lines[2].startswith(f"- {bad}: session.subject.sex: must be text")
+    assert not (tmp_path / "out.nwb").exists()
+
+
+def test_a_start_time_without_offset_gets_yaml_advice(tmp_path):
+    naive = session_file(tmp_path, session_start_time="2026-01-05T09:30:00")
+    done = run("convert", str(naive), "-o", str(tmp_path / "out.nwb"))
+    assert done.returncode == 1
+    assert "session.session_start_time: 2026-01-05T09:30:00 has no UTC offset" in done.stderr
+    assert "2026-01-05T09:30:00-05:00" in done.stderr and "datetime(" not in done.stderr and "tzinfo" not in done.stderr
+    day_only = session_file(tmp_path, session_start_time="2026-01-05")
+    day_only.write_text(day_only.read_text().replace("'2026-01-05'", "2026-01-05"))  # a YAML date, not text
+    done = run("convert", str(day_only), "-o", str(tmp_path / "out.nwb"))
+    assert "session.session_start_time: 2026-01-05 has no time and UTC offset" in done.stderr
+    assert "such as 2026-01-05T00:00:00-05:00" in done.stderr
+
+
+def test_advice_names_command_line_flags(tmp_path):
+    good = session_file(tmp_path)
+    out = tmp_path / "out.nwb"
+    assert run("convert", str(good), "-o", str(out), "--quiet").returncode == 0
+    again = run("convert", str(good), "-o", str(out), "--quiet")
+    assert again.returncode == 1 and "pass --overwrite to replace it" in again.stderr and "overwrite=True" not in again.stderr
+    assert run("convert", str(good), "-o", str(out), "--quiet", "--overwrite").returncode == 0
+
+
+# -- validate and convert for DANDI ----------------------------------------------------------------------------------
+def test_validate_never_reports_success_without_nwbinspector(files):
+    code = ("import sys; sys.modules['nwbinspector'] = None; from microscopy_builder.cli import main; "
+            f"sys.exit(main(['validate', {str(files['legacy'])!r}]))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.strip() == "microscopy-builder: error: validate needs nwbinspector: pip install nwbinspector"
+
+
+def test_validate_dandi_reports_what_dandi_requires(tmp_path, files):
+    ready = run("validate", str(files["legacy"]), "--dandi")
+    assert ready.returncode == 0, ready.stdout + ready.stderr
+    assert "DANDI requirements: 0 error(s)" in ready.stdout and "its place is sub-m1/sub-m1_ses-" in ready.stdout
+    from pynwb.file import Subject
+
+    unready = new_session("legacy", subject=Subject(subject_id="m_1", sex="F", age="P90D", description="no species"))
+    path = unready.add(mb.SeriesBuilder("TwoPhotonSeries").from_extractor(make_imaging(frames=30)).rig(
+        mb.RigBuilder("R").microscope(manufacturer="X", model="Y").channel("G", excitation_wavelength_nm=920.0,
+                                                                           emission_wavelength_nm=525.0, indicator="GCaMP6s")
+    ).space(mb.ImagingSpaceBuilder("S").planar(pixel_size_um=(1, 1)).anatomical_target("VISp").line_scan())).write(
+        tmp_path / "unready.nwb")
+    plain = run("validate", str(path))
+    assert plain.returncode == 0, plain.stdout  # a missing species is only a best-practice violation for nwbinspector
+    dandi = run("validate", str(path), "--dandi")
+    assert dandi.returncode == 1
+    assert "DANDI requirements: 2 error(s)" in dandi.stdout
+    assert "  subject.species: missing; give species: a Latin binomial" in dandi.stdout
+    assert "  subject.subject_id: 'm_1' is not a DANDI label" in dandi.stdout
+    assert "CRITICAL Subject 'subject': Subject species is missing." in dandi.stdout  # nwbinspector's dandi configuration
+
+
+def test_convert_dandi_writes_where_dandi_expects(tmp_path):
+    good = session_file(tmp_path)
+    done = run("convert", str(good), "--dandi", str(tmp_path / "ds"), "--quiet")
+    assert done.returncode == 0, done.stderr
+    written = tmp_path / "ds" / "sub-M-17" / "sub-M-17_ses-20260105T093000_ophys.nwb"
+    assert done.stdout.splitlines() == [
+        f"wrote {written}",
+        "  session id 20260105T093000 is derived from the start time, as dandi organize does; give "
+        "session.session_id in the session file to choose it",
+    ]
+    with read(written) as nwbfile:
+        assert nwbfile.subject.subject_id == "M-17" and nwbfile.acquisition["TwoPhotonSeries"].data.shape[0] > 0
+    checked = run("validate", str(written), "--dandi")
+    assert checked.returncode == 0 and "note:" not in checked.stdout, checked.stdout
+    named = session_file(tmp_path, session_id="day-2")
+    assert run("convert", str(named), "--dandi", str(tmp_path / "ds"), "--quiet").stdout.splitlines() == [
+        f"wrote {written.with_name('sub-M-17_ses-day-2_ophys.nwb')}"]
+    both = run("convert", str(good), "--dandi", str(tmp_path / "ds"), "-o", str(tmp_path / "x.nwb"))
+    assert both.returncode == 1 and "not both" in both.stderr
+
+
+def test_convert_dandi_refuses_a_bad_id_before_writing(tmp_path):
+    bad = session_file(tmp_path, subject={"subject_id": "m_001", "species": "Mus musculus", "sex": "F", "age": "P90D"})
+    done = run("convert", str(bad), "--dandi", str(tmp_path / "ds"), "--quiet")
+    assert done.returncode == 1
+    assert done.stderr.strip() == ("microscopy-builder: error: subject.subject_id: 'm_001' is not a DANDI label "
+                                   "(letters, digits and hyphens only); use e.g. 'm-001'")
+    assert not (tmp_path / "ds").exists()
+
+
+def test_the_readme_example_passes_validate(tmp_path):
+    """The README's first example, run as it stands: its files pass `microscopy-builder validate`."""
+    import re
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    first = re.search(r"^```python\n(.*?)^```", readme, re.DOTALL | re.MULTILINE).group(1)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(mb.__file__).parents[1]), os.environ.get("PYTHONPATH", "")])}
+    subprocess.run([sys.executable, "-c", first], cwd=tmp_path, check=True, timeout=300, env=env)
+    for name in ("session_ndx-microscopy.nwb", "session_legacy.nwb"):
+        done = run("validate", str(tmp_path / name))
+        assert done.returncode == 0, done.stdout

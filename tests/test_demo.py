@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+from pathlib import Path
+
 import pynwb
 import pytest
 from nwbinspector import Importance, inspect_nwbfile, inspect_nwbfile_object
@@ -111,14 +116,28 @@ def test_placeholders_are_reported_and_visible(tmp_path):
         assert nwbfile.acquisition["Movie"].microscopy_channel.indicator.label == "unknown"
 
 
-def test_cli_demo_prints_what_it_wrote(tmp_path, capsys):
-    assert main(["demo", str(tmp_path / "out")]) == 0
+def test_cli_demo_prints_what_it_wrote_as_getting_started_shows(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo", "demo-output"]) == 0
     out = capsys.readouterr().out
     assert "demo_ndx-microscopy.nwb" in out and "demo_legacy.nwb" in out
     assert "(300, 128, 128) uint16 at 30 Hz" in out
     assert "processing/ophys/SegmentationContainer: SegmentationContainer" in out
     assert "processing/ophys/ImageSegmentation: ImageSegmentation" in out
-    assert (tmp_path / "out" / "demo_legacy.nwb").is_file()
+    assert (tmp_path / "demo-output" / "demo_legacy.nwb").is_file()
+    page = (Path(__file__).resolve().parents[1] / "docs" / "getting-started.md").read_text()
+    shown = re.search(r"^```text\n(.*?)^```", page, re.DOTALL | re.MULTILINE).group(1)
+    assert shown == out  # the page shows the demo's real output
+
+
+def test_cli_demo_into_a_closed_pipe_exits_quietly(tmp_path):
+    """`microscopy-builder demo d | head -1`: the reader goes away; no BrokenPipeError traceback."""
+    process = subprocess.Popen([sys.executable, "-m", "microscopy_builder.cli", "demo", str(tmp_path / "d")],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # nobody reads: the command's first write meets a closed pipe
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=300) == 141  # 128 + SIGPIPE, as the shell reports a closed pipe
+    assert stderr == ""
 
 
 def test_cli_reports_user_errors_in_one_line(tmp_path, capsys):

@@ -36,3 +36,23 @@ def test_docs_site_builds_with_warnings_as_errors(tmp_path):
     api = (tmp_path / "site" / "api" / "index.html").read_text()
     for name in ("RigBuilder", "Session", "write_sessions", "ValidationReport"):
         assert name in api
+
+
+def test_the_readme_starts_with_the_two_commands_and_lists_every_how_to():
+    readme = (ROOT / "README.md").read_text()
+    assert readme.startswith("# microscopy-builder\n\n```sh\n")
+    first_block = re.search(r"^```sh\n(.*?)^```", readme, re.DOTALL | re.MULTILINE)
+    assert [line.split("#")[0].strip() for line in first_block.group(1).splitlines()] == ["make demo", "make test"]
+    for page in sorted((ROOT / "docs" / "how-to").glob("*.md")):
+        assert f"(docs/how-to/{page.name})" in readme, f"the README does not list {page.name}"
+
+
+def test_the_readme_names_every_runtime_dependency():
+    import tomllib
+
+    dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    line = " ".join(re.search(r"Runtime dependencies.*?\.\n", (ROOT / "README.md").read_text(), re.DOTALL).group(0).split())
+    for requirement in dependencies:
+        name, version = re.match(r"([A-Za-z0-9-]+)>=([0-9.]+)", requirement).groups()
+        shown = version if version.count(".") < 2 or not version.endswith(".0") else version.rsplit(".", 1)[0]
+        assert f"{name} {shown}" in line, f"{requirement} is not in the README's dependency line"

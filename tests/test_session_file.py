@@ -142,7 +142,7 @@ series:
         ({"EXTRACTOR": "FancyImagingExtractor"}, r"series\.Movie\.extractor: 'FancyImagingExtractor' is not a roiextractors imaging extractor"),
         ({"RIG": "Bergamo"}, r"series\.Movie\.rig: no rig named 'Bergamo' in the file \(its rigs: Scope\)"),
         ({"movie.npy": "missing.npy"}, r"series\.Movie\.extractor\.NumpyImagingExtractor: could not be created"),
-        ({"+00:00": ""}, r"session\.session_start_time: must be timezone-aware"),
+        ({"+00:00": ""}, r"session\.session_start_time: .* has no UTC offset; write it with one, such as .*-05:00"),
         ({"sampling_frequency: 10": "sampling_frequency: 10, frames: 3"}, r"series\.Movie\.extractor\.NumpyImagingExtractor: could not be created"),
     ],
 )

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from .errors import BuilderError
 
@@ -33,19 +38,29 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _inspect(args: argparse.Namespace) -> int:
-    from .summary import open_nwb, summarize
+    from .summary import summarize
 
-    path = _existing(args.file)
-    with open_nwb(path) as nwbfile:
+    with _open(_existing(args.file)) as nwbfile:
         print("\n".join(summarize(nwbfile)))
     return 0
 
 
 def _validate(args: argparse.Namespace) -> int:
-    """pynwb's validator, then nwbinspector's summary; non-zero exit on validator errors or CRITICAL."""
+    """nwbinspector (its ``dandi`` configuration with --dandi), pynwb's validator, and with --dandi
+    DANDI's own requirements; exit 1 on any error, and when nothing could inspect the file."""
     import pynwb
 
+    try:
+        from nwbinspector import Importance, inspect_nwbfile_object, load_config
+    except ImportError:
+        raise BuilderError("validate needs nwbinspector: pip install nwbinspector") from None
+    from .dandi import dandi_problems, layout_problem
+
     path = _existing(args.file)
+    with _open(path) as nwbfile:
+        messages = list(inspect_nwbfile_object(nwbfile, config=load_config("dandi") if args.dandi else None))
+        dandi = dandi_problems(nwbfile) if args.dandi else []
+        misplaced = layout_problem(path, nwbfile) if args.dandi and not path.is_dir() else None
     failed = False
     if path.is_dir():
         print("pynwb validator: skipped (it reads HDF5 files only)")
@@ -55,15 +70,6 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"pynwb validator: {len(errors)} error(s)")
         for error in errors:
             print(f"  {error}")
-    try:
-        from nwbinspector import Importance, inspect_nwbfile_object
-    except ImportError:
-        print("nwbinspector: not installed (pip install nwbinspector)")
-        return 1 if failed else 0
-    from .summary import open_nwb
-
-    with open_nwb(path) as nwbfile:
-        messages = list(inspect_nwbfile_object(nwbfile))
     counts = {importance.name: 0 for importance in Importance}
     for message in messages:
         counts[message.importance.name] += 1
@@ -73,16 +79,20 @@ def _validate(args: argparse.Namespace) -> int:
         if message.importance in (Importance.CRITICAL, Importance.BEST_PRACTICE_VIOLATION, Importance.ERROR):
             print(f"  {message.importance.name} {message.object_type} {message.object_name!r}: {message.message}")
     failed = failed or counts.get("CRITICAL", 0) > 0 or counts.get("ERROR", 0) > 0
-    return 1 if failed else 0
+    if args.dandi:
+        print(f"DANDI requirements: {len(dandi)} error(s)")
+        print("".join(f"  {problem}\n" for problem in dandi), end="")
+        if misplaced:
+            print(f"  note: {misplaced} (convert --dandi FOLDER or dandi organize puts it there)")
+    return 1 if failed or dandi else 0
 
 
 def _plot(args: argparse.Namespace) -> int:
-    from .pictures import panels_from_file, render
-    from .summary import open_nwb
+    from .picture_sources import picture_from_file
+    from .pictures import render
 
-    path = _existing(args.file)
-    with open_nwb(path) as nwbfile:
-        written = render(panels_from_file(nwbfile), args.output)
+    with _open(_existing(args.file)) as nwbfile:
+        written = render(picture_from_file(nwbfile), args.output)
     print(f"wrote {written}")
     return 0
 
@@ -91,8 +101,12 @@ def _convert(args: argparse.Namespace) -> int:
     from .session_file import load_session_file
 
     source = _existing(args.session_file)
+    if args.dandi and args.output:
+        raise BuilderError("give either -o/--output FILE or --dandi FOLDER, not both")
     session = load_session_file(source, format=args.format, trust_data=args.trust_data,
                                 allow_outside_includes=args.allow_outside_includes)
+    if args.dandi:
+        return _convert_for_dandi(session, args)
     suffix = ".nwb.zarr" if args.backend == "zarr" else ".nwb"
     output = Path(args.output) if args.output else source.with_name(source.stem + suffix)
     written = session.write(output, backend=args.backend, overwrite=args.overwrite, progress=not args.quiet)
@@ -120,6 +134,42 @@ def _describe(args: argparse.Namespace) -> int:
     return 0
 
 
+def _convert_for_dandi(session: Any, args: argparse.Namespace) -> int:
+    from .dandi import dandi_destination
+
+    if args.backend == "zarr":
+        raise BuilderError("--dandi writes HDF5 (.nwb), the files DANDI's layout names; leave out --backend zarr")
+    written = session.write_dandi(args.dandi, overwrite=args.overwrite, progress=not args.quiet)
+    _, name = dandi_destination(args.dandi, session.nwbfile)
+    print(f"wrote {written}")
+    if name.session_id_derived:
+        print(f"  session id {name.session_id} is derived from the start time, as dandi organize does; "
+              f"give session.session_id in the session file to choose it")
+    return 0
+
+
+@contextmanager
+def _open(path: Path) -> Iterator[Any]:
+    """The NWB file at ``path``, read; a file that is not one is a one-line error, not h5py's."""
+    import h5py
+
+    from .summary import open_nwb
+
+    reader = open_nwb(path)
+    try:
+        nwbfile = reader.__enter__()
+    except Exception as error:  # noqa: BLE001 - whatever the readers say, it is not a file we can read
+        is_store = path.is_dir() and any((path / name).exists() for name in (".zgroup", "zarr.json"))
+        if not (is_store or (path.is_file() and h5py.is_hdf5(path))):
+            raise BuilderError(f"{path}: not an NWB file (HDF5 or Zarr)") from error
+        reason = str(error).splitlines()[0] if str(error) else ""
+        raise BuilderError(f"{path}: cannot be read as an NWB file ({type(error).__name__}: {reason})") from error
+    try:
+        yield nwbfile
+    finally:
+        reader.__exit__(None, None, None)
+
+
 def _existing(file: str) -> Path:
     path = Path(file)
     if not path.exists():
@@ -131,10 +181,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="microscopy-builder", description="Describe microscopes and imaging sessions; write NWB files."
     )
+    debug_help = "on an error, show the full traceback"
+    parser.add_argument("--debug", action="store_true", help=debug_help)
     commands = parser.add_subparsers(dest="command", required=True)
 
     def command(name: str, run, help: str, description: str, takes_file: bool = False) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help, description=description)
+        sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=debug_help)
         if takes_file:
             sub.add_argument("file", help="an .nwb file or .nwb.zarr folder")
         sub.set_defaults(run=run)
@@ -149,6 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
                       "their roiextractors extractors) and write the NWB file it describes, with a progress bar.")
     convert.add_argument("session_file", help="the session's YAML file")
     convert.add_argument("-o", "--output", help="the NWB file to write (default: beside the session file, .nwb)")
+    convert.add_argument("--dandi", metavar="FOLDER", help="write into the dandiset FOLDER as "
+                         "sub-<subject_id>/sub-<subject_id>_ses-<session_id>_ophys.nwb, refusing what DANDI would reject")
     convert.add_argument("--format", choices=("ndx-microscopy", "legacy"), help="override the file's session.format")
     convert.add_argument("--backend", choices=("hdf5", "zarr"), help="hdf5 (default) or zarr; a .zarr output selects zarr")
     convert.add_argument("--overwrite", action="store_true", help="replace an existing output")
@@ -163,13 +218,16 @@ def build_parser() -> argparse.ArgumentParser:
             "Print a readable tree of an NWB file (HDF5 or Zarr, any writer): devices, rigs, channels, "
             "indicators, imaging spaces, series with shape, dtype, rate and duration, segmentations and traces.",
             takes_file=True)
-    command("validate", _validate, "check an NWB file with pynwb's validator and nwbinspector",
-            "Run pynwb's validator and nwbinspector on an NWB file; exit 1 on validator errors or "
-            "CRITICAL/ERROR messages.", takes_file=True)
-    plot = command("plot", _plot, "draw each series' mean frame and each segmentation's ROIs into a PNG",
-                   "Draw the mean frame of every imaging series and the ROI outlines of every segmentation "
-                   "(accepted green, rejected red) over its summary image, into a PNG. Needs matplotlib "
-                   "(pip install 'microscopy-builder[plot]').", takes_file=True)
+    validate = command("validate", _validate, "check an NWB file with pynwb's validator and nwbinspector",
+                       "Run pynwb's validator and nwbinspector on an NWB file; exit 1 on validator errors or "
+                       "CRITICAL/ERROR messages.", takes_file=True)
+    validate.add_argument("--dandi", action="store_true", help="check what DANDI requires too, as dandi validate "
+                          "does (nwbinspector's dandi configuration, the subject, ids fit for DANDI's paths)")
+    plot = command("plot", _plot, "draw each series' mean image with its ROIs, and a few traces, into a PNG",
+                   "Draw the mean image of every imaging series (a panel per plane or channel) with the ROI "
+                   "outlines of its segmentations (accepted green, rejected red) and a scale bar, and a few ROIs' "
+                   "dF/F or raw traces, into a PNG. Needs matplotlib (pip install 'microscopy-builder[plot]').",
+                   takes_file=True)
     plot.add_argument("-o", "--output", required=True, help="the PNG to write")
     describe = command("describe", _describe, "write a session file pre-filled from what acquisition files record",
                        "Read the headers of SOURCE (a ScanImage or other TIFF, a ThorImageLS or Bruker PrairieView "
@@ -183,25 +241,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _one_line(error: Exception) -> str:
-    """An error in one line: a ``ValidationError``'s first problem and how many more there are."""
-    problems = getattr(error, "problems", ())
-    if len(problems) > 1:
-        return f"{problems[0].splitlines()[0]} (and {len(problems) - 1} more problem(s))"
-    return str(error).splitlines()[0] if str(error) else type(error).__name__
+#: the library's advice in Python words, and what it is on this command line
+_CLI_WORDS = {"overwrite=True": "--overwrite"}
+#: exit status of a command whose reader went away (128 + SIGPIPE, as the shell reports it)
+BROKEN_PIPE = 141
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command; an error is printed with every problem it lists (``--debug``: and its traceback)."""
     args = build_parser().parse_args(argv)
     try:
-        return args.run(args)
-    except (BuilderError, OSError) as error:
-        print(f"microscopy-builder: error: {_one_line(error)}", file=sys.stderr)
+        status = args.run(args)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler, not at interpreter exit
+        return status
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # nothing left to say, and nothing to complain at exit
+        return BROKEN_PIPE
+    except Exception as error:  # noqa: BLE001 - every failure is one message; --debug shows where it came from
+        if getattr(args, "debug", False):
+            traceback.print_exc()
+        print(f"microscopy-builder: error: {_error_text(error)}", file=sys.stderr)
         return 1
-    except Exception as error:  # noqa: BLE001 - a reader's failure on a user's file: one line, no traceback
-        print(f"microscopy-builder: error: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}",
-              file=sys.stderr)
-        return 1
+
+
+def _error_text(error: Exception) -> str:
+    """The whole message (every problem of a ValidationError), in command-line words."""
+    text = str(error) if isinstance(error, (BuilderError, OSError)) else f"{type(error).__name__}: {error}"
+    for python, flag in _CLI_WORDS.items():
+        text = text.replace(python, flag)
+    if not isinstance(error, (BuilderError, OSError)):
+        text += "\n(run with --debug to see the traceback)"
+    return text.rstrip()
 
 
 if __name__ == "__main__":  # pragma: no cover

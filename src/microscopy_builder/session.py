@@ -34,6 +34,8 @@ from .naming import clash_problems
 from .registry import Registry, registrations
 from .specs import ImagingSpaceSpec, RigSpec, SegmentationSpec, SeriesSpec
 from .specs.sources import describe_shape, imaging_shape, segmentation_shape
+from .dandi import dandi_destination, subject_report
+from .subject import subject_from_mapping
 from .validation import ValidationReport
 
 ADDABLE = (SeriesSpec, SegmentationSpec, RigSpec, ImagingSpaceSpec)
@@ -50,7 +52,8 @@ class Session:
         ``"ndx-microscopy"`` (default) or ``"legacy"`` (core pynwb.ophys only).
     **nwbfile_kwargs
         Any other ``NWBFile`` keyword (``subject``, ``experimenter``, ``lab``, ...); ``identifier``
-        is a fresh UUID when omitted.
+        is a fresh UUID when omitted. ``subject`` may be a ``pynwb.file.Subject`` or a mapping of
+        its fields (``{"subject_id": "mouse-001", "species": "Mus musculus", "sex": "F", "age": "P90D"}``).
     """
 
     def __init__(
@@ -71,6 +74,11 @@ class Session:
             )
         if not session_description:
             problems.append("session_description: required; say what the session recorded")
+        if isinstance(nwbfile_kwargs.get("subject"), Mapping):
+            try:
+                nwbfile_kwargs["subject"] = subject_from_mapping(nwbfile_kwargs["subject"])
+            except ValidationError as error:
+                problems += error.problems
         if problems:
             raise ValidationError(problems)
         nwbfile_kwargs.setdefault("identifier", str(uuid.uuid4()))
@@ -296,19 +304,22 @@ class Session:
                     )
 
     # -- checking --------------------------------------------------------------------------------
-    def validate(self) -> ValidationReport:
+    def validate(self, *, dandi: bool = False) -> ValidationReport:
         """Every problem of the current description, without writing or changing anything.
 
         Errors: anything that makes a description unwritable (missing data or required parts,
         shapes, rates or timestamps that disagree, channels a rig lacks, grouping conflicts, bad
-        numbers). Warnings: required NWB fields that will be written as placeholders, and rates
-        that disagree between related series and segmentations. ``write()`` raises
-        ``ValidationError`` with every error at once.
+        numbers). Warnings: required NWB fields that will be written as placeholders, rates that
+        disagree between related series and segmentations, and a subject nwbinspector rates
+        CRITICAL (missing, or without ``subject_id``, ``species``, ``sex`` or ``age``). With
+        ``dandi=True`` what DANDI requires (that subject, ids fit for its paths) is an error.
+        ``write()`` raises ``ValidationError`` with every error at once.
 
         Raises ``SourceDataError`` (listing every error) when a source's data cannot be written as
         it is: an unsupported dtype, a first frame other than the extractor declares, native
         timestamps of the wrong length.
         """
+        subject_errors, subject_warnings = subject_report(self._nwbfile, dandi=dandi)
         errors: list[str] = []
         series, segmentations = self._registry.of_kind("series"), self._registry.of_kind("segmentation")
         for spec in (*self._registry.of_kind("rig"), *self._registry.of_kind("space"), *series, *segmentations):
@@ -323,8 +334,9 @@ class Session:
         if unusable:
             raise SourceDataError([*dict.fromkeys(errors), *dict.fromkeys(unusable)])
         if errors:  # placeholders are known only by emitting, which needs a sound description
-            return ValidationReport.of(errors)
-        return ValidationReport.of(warnings=[*self._dry_run_placeholders(), *_rate_mismatches(series, segmentations)])
+            return ValidationReport.of([*errors, *subject_errors], subject_warnings)
+        placeholders = self._dry_run_placeholders()
+        return ValidationReport.of(subject_errors, [*placeholders, *_rate_mismatches(series, segmentations), *subject_warnings])
 
     def _format_needs(self, spec: Any) -> list[str]:
         """What the session's format needs beyond the description itself."""
@@ -361,11 +373,13 @@ class Session:
         return list(inspect_nwbfile_object(self.nwbfile))
 
     def plot(self, path: str | Path) -> Path:
-        """A PNG of what goes into the file: each series' mean frame, each segmentation's ROI outlines
-        (accepted green, rejected red) over its summary image. Needs matplotlib."""
-        from .pictures import panels_from_session, render
+        """A PNG of what goes into the file: each series' mean image (a panel per plane or channel)
+        with its ROI outlines (accepted green, rejected red) and a scale bar, and a few ROIs' traces.
+        Needs matplotlib."""
+        from .picture_sources import picture_from_session
+        from .pictures import render
 
-        return render(panels_from_session(self._registry.of_kind("series"), self._registry.of_kind("segmentation")), path)
+        return render(picture_from_session(self._registry.of_kind("series"), self._registry.of_kind("segmentation")), path)
 
     # -- the file -------------------------------------------------------------------------------
     @property
@@ -548,6 +562,35 @@ class Session:
         self._written = (append.original, append.backend)
         self._written_identities = self._registry.identities()
         return append.original
+
+    def write_dandi(self, folder: str | Path, *, desc: str | None = None, overwrite: bool = False,
+                    **write_options: Any) -> Path:
+        """Write the session into a dandiset folder where DANDI expects it, and return the file.
+
+        The file is ``folder/sub-<subject_id>/sub-<subject_id>_ses-<session_id>[_desc-<desc>]_ophys.nwb``
+        (HDF5); ``session_id`` is the session's, or derived from the start time as ``dandi organize``
+        does (``20240305T143000``; ``validate(dandi=True)`` says so). ``folder`` may exist (empty or a
+        dandiset). Raises ``ValidationError`` before anything is written when DANDI would reject the
+        file: a subject it requires, ids that are not DANDI labels (letters, digits, hyphens).
+        Other keywords are those of :meth:`write`.
+        """
+        report = self.validate(dandi=True)
+        try:
+            if write_options.get("backend", "hdf5") != "hdf5":
+                raise ValidationError(["backend: DANDI's layout names .nwb (HDF5) files; write_dandi writes HDF5"])
+            path, _ = dandi_destination(folder, self._nwbfile, desc)
+        except ValidationError as error:
+            raise ValidationError(dict.fromkeys([*map(str, report.errors), *error.problems])) from None
+        report.raise_for_errors()
+        made = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            return self.write(path, overwrite=overwrite, **write_options)
+        except BaseException:
+            for created in made:  # leave no empty folders behind a refused or failed write
+                if created.exists() and not any(created.iterdir()):
+                    created.rmdir()
+            raise
 
     def _export(self, temporary: Path, backend: str) -> None:
         source_path, source_backend = self._written

@@ -210,6 +210,12 @@ def session_fields(path: Path, given: Mapping[str, Any]) -> dict[str, Any]:
         except ValueError:
             raise SessionFileError([f"{path}: session.session_start_time: {start[:40]!r} is not an ISO date and time; "
                                     f"write e.g. 2026-01-05T09:30:00-05:00"]) from None
+    start = fields.get("session_start_time")
+    if isinstance(start, dt.date) and (not isinstance(start, dt.datetime) or start.utcoffset() is None):
+        timed = isinstance(start, dt.datetime)
+        text, missing = (start.isoformat(), "UTC offset") if timed else (f"{start}T00:00:00", "time and UTC offset")
+        raise SessionFileError([f"{path}: session.session_start_time: {start.isoformat()} has no {missing}; "
+                                f"write it with one, such as {text}-05:00 (or Z for UTC)"])
     if "session_description" not in fields or "session_start_time" not in fields:
         raise SessionFileError([f"{path}: session: give session_description and session_start_time"])
     if "subject" in fields:
@@ -218,15 +224,11 @@ def session_fields(path: Path, given: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _subject(path: Path, given: Any) -> Any:
-    from pynwb.file import Subject
-
+    """The subject mapping, checked for shape; ``Session`` turns it into a Subject and names bad fields."""
     if not isinstance(given, Mapping):
         raise SessionFileError([f"{path}: session.subject: must be a mapping of Subject fields, e.g. "
                                 f"{{subject_id: M-17, species: Mus musculus, sex: F, age: P90D}}"])
-    try:
-        return Subject(**{str(name): value for name, value in given.items()})
-    except (TypeError, ValueError) as error:
-        raise SessionFileError([f"{path}: session.subject.{problem}" for problem in _nwb_problems(str(error))]) from None
+    return {str(name): value for name, value in given.items()}
 
 
 _DOCVAL = re.compile(r"incorrect type for '([^']*)' \(got '(\w+)', expected '([^']*)'\)|(None is not allowed for|unrecognized "
@@ -246,4 +248,4 @@ def _nwb_problems(problem: str) -> list[str]:
     if found:
         return found
     problem = re.sub(r"^(NWBFile arguments: )?\w+\.__init__: ", "", problem)
-    return [problem if re.match(r"^\w+: ", problem) else f"(all fields): {problem}"]
+    return [problem if re.match(r"^[\w.\[\]']+: ", problem) else f"(all fields): {problem}"]
