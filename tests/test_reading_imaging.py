@@ -68,14 +68,8 @@ def test_a_planar_series_reads_back_bit_exact(tmp_path, rig, space, format, back
         extractor.get_series(0, 1)
 
 
-BIG_ENDIAN_BUG = pytest.mark.xfail(
-    strict=True, reason="the HDF5 writer stores big-endian sources byte-swapped (io/parallel.py writes chunk bytes unconverted)"
-)
-
-
 @pytest.mark.parametrize("dtype,backend,suffix", [
-    *((dtype, backend, suffix) for dtype in ("int16", "float64", ">u2") for backend, suffix in BACKENDS if (dtype, backend) != (">u2", "hdf5")),
-    pytest.param(">u2", "hdf5", "nwb", marks=BIG_ENDIAN_BUG),
+    (dtype, backend, suffix) for dtype in ("int16", "float64", ">u2") for backend, suffix in BACKENDS
 ])
 def test_values_keep_their_stored_dtype(tmp_path, rig, space, dtype, backend, suffix):
     data = np.random.default_rng(4).integers(0, 60000, size=(10, 6, 9, 1)).astype(dtype)
