@@ -137,7 +137,9 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 def session_file(folder: Path, **session_fields) -> Path:
     """examples/session.yaml, its paths made absolute, with session fields changed (None removes one)."""
     data = yaml.safe_load((EXAMPLES / "session.yaml").read_text())
-    data["include"] = [str(EXAMPLES / name) for name in data["include"]]
+    for name in data["include"]:  # included files stay in the session file's folder
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text((EXAMPLES / name).read_text())
     data["series"]["TwoPhotonSeries"]["extractor"]["NumpyImagingExtractor"]["timeseries"] = str(EXAMPLES / "data" / "movie.npy")
     rois = data["segmentations"]["PlaneSegmentation"]["extractor"]["NumpySegmentationExtractor"]
     for key in ("image_masks", "raw", "dff"):

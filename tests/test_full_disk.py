@@ -115,7 +115,7 @@ def test_an_in_place_append_that_runs_out_of_space_takes_itself_back_out(small_d
         before = nwbfile.acquisition["A"].data[:]
     filler = fill_to(small_disk, free)
     session = mb.Session.open(path, safe=False)
-    with pytest.raises(OSError) as raised:
+    with pytest.raises((OSError, RuntimeError)) as raised:  # h5py reports a failed flush as a RuntimeError
         session.add(appended(rig, space)).write()
     assert any("holds the groups and datasets it held before" in note for note in raised.value.__notes__)
     with read(path) as nwbfile:  # readable, with everything it held and nothing of the failed append

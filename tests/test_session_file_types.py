@@ -149,7 +149,7 @@ class _stderr:
         (("include",), 5, r"include: must be a list of paths"),
         (("session", "keywords"), [["nested"]], r"session\.keywords: must be a list of text"),
         (("session", "lab"), 12, r"session\.lab: must be str, got int"),
-        (("session", "subject", "age"), 90, r"session\.subject\.age: must be str or timedelta, got int"),
+        (("session", "subject", "age"), 90, r"session\.subject\.age: must be text, got 90 \(int\)"),
         (("session", "session_start_time"), [2026], r"session\.session_start_time: must be a date and time"),
         (("rigs", "Bergamo", "channels"), {"name": "Green"}, r"rigs\.Bergamo\.channels: must be a list"),
     ],

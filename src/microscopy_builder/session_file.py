@@ -194,7 +194,7 @@ def session_fields(path: Path, given: Mapping[str, Any]) -> dict[str, Any]:
             problems.append(f"{path}: session: the field name {shown(name)} must be printable text; rename it")
         elif name == "subject":
             continue
-        elif name.endswith("_time") and not isinstance(value, (str, dt.datetime)):
+        elif name.endswith("_time") and not isinstance(value, (str, dt.date)):
             problems.append(f"{path}: session.{name}: must be a date and time, e.g. 2026-01-05T09:30:00-05:00")
         elif isinstance(value, (list, tuple)) and not all(isinstance(item, (str, dt.datetime)) for item in value):
             problems.append(f"{path}: session.{name}: must be a list of text, e.g. [\"Doe, Jane\"]")
