@@ -25,6 +25,7 @@ import json
 import math
 import os
 import pickle
+from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,9 @@ UNCHECKABLE = {"SimaSegmentationExtractor": "it unpickles sima datasets (dill pi
 
 class _Refused(pickle.UnpicklingError):
     """A pickle reaching for a name outside the allowed ones."""
+
+    def __str__(self) -> str:
+        return f"{self.args[0]} (refused: not plain data)"
 
 
 def _no_size(constructor: type) -> Any:
@@ -81,6 +85,7 @@ def _allowed() -> dict[tuple[str, str], Any]:
         allowed[module, "bytearray"] = _no_size(bytearray)
     for name in ("datetime", "date", "time", "timedelta", "timezone"):
         allowed["datetime", name] = getattr(dt, name)
+    allowed["collections", "OrderedDict"] = OrderedDict
     return allowed
 
 
@@ -132,6 +137,34 @@ def check_npy(path: Path) -> None:
         except Exception as error:  # noqa: BLE001 - a pickle this check cannot read is refused, never passed
             raise ValueError(f"{path}: its pickled data could not be checked ({type(error).__name__}); "
                              f"refused without running it") from None
+
+
+#: what :func:`load_npy` raises on a file it will not or cannot read
+LOAD_ERRORS = (pickle.UnpicklingError, ValueError, OSError, EOFError)
+
+
+def load_npy(path: Path) -> np.ndarray:
+    """An ``.npy`` array, its pickled content (object arrays such as Suite2p's ``ops.npy``) read with
+    :class:`RestrictedUnpickler`: only plain data comes back, nothing in the file runs.
+
+    Raises
+    ------
+    pickle.UnpicklingError
+        The pickle reaches for a name outside the allowed ones.
+    ValueError
+        The file is not a ``.npy`` file, or holds something other than an array.
+    """
+    with open(path, "rb") as file:
+        version = np.lib.format.read_magic(file)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        _, _, dtype = read_header(file)
+        if not dtype.hasobject:
+            file.seek(0)
+            return np.load(file)  # arrays of numbers: numpy never unpickles these
+        array = RestrictedUnpickler(file, encoding="ASCII").load()
+    if not isinstance(array, np.ndarray):
+        raise ValueError(f"{path}: the pickle holds a {type(array).__name__}, not an array")
+    return array
 
 
 #: extractors that read Zarr stores (Minian output, NWB files in Zarr), and the argument naming the store

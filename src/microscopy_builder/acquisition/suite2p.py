@@ -7,7 +7,7 @@ from typing import Any
 
 from .common import Collector, empty, to_int, to_text
 from .metadata import SourceMetadata
-from .safe_pickle import LOAD_ERRORS, load_npy
+from ..safe_pickle import LOAD_ERRORS, load_npy
 
 VENDOR = "Suite2p"
 FILE = "ops.npy"
