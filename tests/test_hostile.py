@@ -18,7 +18,7 @@ import microscopy_builder as mb
 
 from .conftest import START, read
 
-DTYPES = ("bool", "int8", "uint8", "int16", "uint16", "uint32", "float32", "float64")
+DTYPES = ("bool", "int8", "uint8", "int16", "uint16", "uint32", "float32", "float64", ">u2", ">i4", ">f4", ">f8")
 SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                           HealthCheck.function_scoped_fixture])
 
@@ -33,10 +33,12 @@ def frames_of(draw_dtype: str, shape: tuple[int, ...], seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     if draw_dtype == "bool":
         return rng.random(shape) > 0.5
-    if draw_dtype.startswith("float"):
-        return rng.normal(100, 30, size=shape).astype(draw_dtype)
-    info = np.iinfo(draw_dtype)
-    return rng.integers(info.min, info.max, size=shape, dtype=draw_dtype, endpoint=True)
+    dtype = np.dtype(draw_dtype)
+    if dtype.kind == "f":
+        return rng.normal(100, 30, size=shape).astype(dtype)
+    native = dtype.newbyteorder("=")
+    info = np.iinfo(native)
+    return rng.integers(info.min, info.max, size=shape, dtype=native, endpoint=True).astype(dtype)  # big-endian too
 
 
 def describe(rig_name, channel, space_name, series_name):
@@ -97,9 +99,10 @@ def test_random_valid_descriptions_round_trip_losslessly(recording, format):
             if recording["dtype"] == "bool":
                 assert stored.dtype == np.uint8
                 stored = stored.astype(bool)
-            else:
-                assert stored.dtype == np.dtype(recording["dtype"])
-            assert stored.tobytes() == expected.tobytes()
+            else:  # big-endian sources are stored in native order, value for value
+                assert stored.dtype == np.dtype(recording["dtype"]).newbyteorder("=")
+            np.testing.assert_array_equal(stored, expected)
+            assert stored.tobytes() == expected.astype(stored.dtype).tobytes()
             times = recording["timestamps"]
             if times is None or len(times) == 1:
                 assert math.isclose(movie.rate, recording["rate"], rel_tol=1e-9)
@@ -139,7 +142,7 @@ class LyingExtractor(NumpyImagingExtractor):
         return super().get_series(start_sample, end_sample)[:, :-1, :]
 
 
-def _bad(kind: str, value):
+def _bad(kind: str, value, format: str):
     """A session-writing action broken in one way; ``value`` is a drawn bad value where one is needed."""
     rig, space = describe("Rig", "Green", "Space", "Series")
     series = mb.SeriesBuilder("Series").from_extractor(_imaging()).rig(rig).space(space)
@@ -167,6 +170,24 @@ def _bad(kind: str, value):
         return lambda: mb.SegmentationBuilder("P").masks(str(value)).space(space)
     if kind == "format":
         return lambda: mb.Session(session_description="x", session_start_time=START, format=str(value))
+    if kind == "reserved_name":  # ndx-microscopy: a space named like a field of its series or like its channel;
+        if format == "ndx-microscopy":  # legacy: a channel named like a field of its ImagingPlane
+            return lambda: series.space(describe("Rig", "Green", value, "Series")[1])
+        channel = "location" if len(value) % 2 else "description"
+        return lambda: series.rig(describe("Rig", channel, "Space", "Series")[0]).channel(channel).space(space)
+    if kind == "hidden_name":
+        return lambda: mb.SeriesBuilder(value).from_extractor(_imaging()).rig(rig).space(space)
+    if kind == "dtype":
+        return lambda: series.from_extractor(NumpyImagingExtractor(np.zeros((10, 6, 7, 1)).astype(value), 10.0))
+    if kind == "duplicate_ids":
+        masks = np.ones((6, 7, len(value)), dtype="float32")
+        rois = NumpySegmentationExtractor(image_masks=masks, raw=np.ones((10, len(value)), dtype="float32"),
+                                          roi_ids=list(value), sampling_frequency=10.0, movie_dims=(6, 7))
+        return lambda: mb.SegmentationBuilder("PlaneSegmentation").from_extractor(rois).series(series)
+    if kind == "wrong_length_native_times":
+        imaging = _imaging()
+        imaging._times = np.arange(int(value)) / 10.0  # a reader that got its times wrong
+        return lambda: series.from_extractor(imaging)
     raise AssertionError(kind)
 
 
@@ -183,6 +204,13 @@ BAD_VALUES = {
     "long_string_rate": st.sampled_from([float("nan"), -3.0, 0.0, float("inf")]),
     "mask_type": st.text(min_size=0, max_size=2000).filter(lambda t: t not in ("image", "pixel", "voxel")),
     "format": st.text(max_size=300).filter(lambda t: t not in ("ndx-microscopy", "legacy")),
+    "reserved_name": st.sampled_from(["data", "timestamps", "starting_time", "control", "microscopy_rig", "sync",
+                                      "description", "comments", "Green"]),
+    "hidden_name": st.sampled_from([".", "..", ".zgroup", ".zattrs", "a\x00b", "\x00"]),
+    "dtype": st.sampled_from(["complex64", "complex128", "object", "U4", "S3", "datetime64[ms]", "timedelta64[s]"]),
+    "duplicate_ids": st.lists(st.integers(0, 3), min_size=2, max_size=6).filter(lambda ids: len(set(ids)) < len(ids))
+    | st.lists(st.sampled_from(["a", "b"]), min_size=3, max_size=5),
+    "wrong_length_native_times": st.integers(1, 9) | st.integers(11, 40),
 }
 
 
@@ -193,7 +221,7 @@ def test_random_invalid_descriptions_raise_only_builder_errors_and_write_nothing
     with tempfile.TemporaryDirectory() as folder:
         destination = Path(folder) / "never.nwb"
         with pytest.raises(mb.BuilderError) as raised:
-            made = _bad(kind, value)()
+            made = _bad(kind, value, format)()
             if isinstance(made, mb.Session):
                 return
             session = mb.Session(session_description="hostile", session_start_time=START, format=format)
