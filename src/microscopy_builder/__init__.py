@@ -15,6 +15,7 @@ from .specs import IndicatorSpec as Indicator
 from .validation import Problem, ValidationReport
 from .specs import InjectionSpec as Injection
 from .specs import PositionSpec as Position
+from .unknown import UNKNOWN
 
 __version__ = "0.1.0"
 
@@ -40,6 +41,7 @@ __all__ = [
     "SessionResult",
     "SourceDataError",
     "SourceMetadata",
+    "UNKNOWN",
     "ValidationError",
     "ValidationReport",
     "source_metadata",

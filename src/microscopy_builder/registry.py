@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 
 from .errors import ConflictError
-from .specs import RigSpec, SegmentationSpec, SeriesSpec
+from .specs import IndicatorSpec, RigSpec, SegmentationSpec, SeriesSpec
 
 
 def differing_fields(first: Any, second: Any, prefix: str = "") -> list[str]:
@@ -56,7 +56,7 @@ def registrations(spec: Any) -> list[tuple[str, str, Any]]:
             if model is not None:
                 found.append(("device model", model.key, model))
         for channel in spec.channels:
-            if channel.indicator is not None:
+            if isinstance(channel.indicator, IndicatorSpec):  # not None, not mb.UNKNOWN
                 found.append(("indicator", channel.indicator.key, channel.indicator))
         return found
     return [("space", spec.key, spec)]

@@ -358,7 +358,8 @@ class Session:
             emitter_class(self.format)(scratch, report).emit(
                 self._registry.of_kind("rig"), self._registry.of_kind("series"), self._registry.of_kind("segmentation")
             )
-        return [f"{p.object_path}.{p.field}: not given, so written as a placeholder; {p.fix}" for p in report.items]
+        return [f"{p.object_path}.{p.field}: {p.reason.removeprefix('was ')}, so written as a placeholder; {p.fix}"
+                for p in report.items]
 
     def inspect(self) -> list[Any]:
         """nwbinspector's messages on the in-memory file (emitting what was added, as ``nwbfile`` does).

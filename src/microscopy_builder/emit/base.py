@@ -33,6 +33,7 @@ from .rois import (
     written_traces,
 )
 from .timing import Timing, native_timestamps, resolve_timing, timing_of
+from .unknowns import Resolver
 
 OPHYS_MODULE = "ophys"
 
@@ -65,7 +66,11 @@ class Emitter(ABC):
     def emit(
         self, rigs: Sequence[RigSpec], series: Sequence[SeriesSpec], segmentations: Sequence[SegmentationSpec] = ()
     ) -> None:
-        """Emit every rig, series and segmentation not emitted yet."""
+        """Emit every rig, series and segmentation not emitted yet (``mb.UNKNOWN`` values as placeholders)."""
+        resolver = Resolver(self.report)
+        rigs = [resolver.rig(rig) for rig in rigs]
+        series = [resolver.series(item) for item in series]
+        segmentations = [resolver.segmentation(item) for item in segmentations]
         for rig in rigs:
             self.emit_rig(rig)
         self.layout = self.check_layout(series)

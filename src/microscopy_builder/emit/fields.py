@@ -66,12 +66,17 @@ def describe_value(field: str, value: Any) -> str:
             label, unit = field[: -len(suffix)], f" {suffix_unit}"
             break
     if isinstance(value, tuple):
-        shown = "-".join(f"{v:g}" for v in value)
+        shown = "-".join(number_text(v) for v in value)
     elif isinstance(value, float):
-        shown = f"{value:g}"
+        shown = number_text(value)
     else:
         shown = str(value)
     return f"{label.replace('_', ' ')}: {shown}{unit}"
+
+
+def number_text(value: float) -> str:
+    """A number as text; NaN (an unknown's placeholder) as ``unknown``."""
+    return "unknown" if isinstance(value, float) and math.isnan(value) else f"{value:g}"
 
 
 def join_description(*parts: str | None, extra: Iterable[tuple[str, Any]] = ()) -> str | None:

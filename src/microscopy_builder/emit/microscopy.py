@@ -336,10 +336,11 @@ class MicroscopyEmitter(Emitter):
         claims = [Claim(parent, rig.name, f"rig {rig.name!r}", ("rig", rig.key), parent_type)]
         for channel in rig.channels:
             indicator = channel.indicator
-            key = indicator.key if indicator is not None else placeholder_indicator_key(rig, channel)
+            known = isinstance(indicator, IndicatorSpec)  # not None, not mb.UNKNOWN
+            key = indicator.key if known else placeholder_indicator_key(rig, channel)
             what = f"indicator of channel {channel.name!r} of rig {rig.name!r}"
             claims.append(Claim(parent, safe_name(key), what, ("indicator", key), parent_type))
-            if indicator is not None and indicator.injection is not None:
+            if known and indicator.injection is not None:
                 for part in ("viral vector", "injection"):
                     claims.append(Claim(parent, safe_name(f"{key} {part}"), f"{part} of {what}", (part, key), parent_type))
         return claims

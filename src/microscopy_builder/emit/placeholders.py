@@ -11,6 +11,7 @@ import attrs
 _PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)
 
 PLACEHOLDER_TEXT = "unknown"
+UNKNOWN_REASON = "was given as mb.UNKNOWN"
 PLACEHOLDER_NUMBER = float("nan")
 
 
@@ -25,9 +26,15 @@ class Placeholder:
     object_path: str
     field: str
     fix: str
+    reason: str = "was not given"  # or "was given as mb.UNKNOWN"
 
     def __str__(self) -> str:
-        return f"{self.object_path}.{self.field} was not given and is written as a placeholder; {self.fix}"
+        return f"{self.object_path}.{self.field} {self.reason} and is written as a placeholder; {self.fix}"
+
+    @property
+    def given_unknown(self) -> bool:
+        """Whether the description said ``mb.UNKNOWN`` (rather than leaving the field out)."""
+        return self.reason == UNKNOWN_REASON
 
 
 @attrs.define
@@ -37,12 +44,14 @@ class PlaceholderReport:
     items: list[Placeholder] = attrs.field(factory=list)
     quiet: bool = False  # collect without warning (a dry run)
 
-    def text(self, object_path: str, field: str, fix: str) -> str:
-        self._record(Placeholder(object_path, field, fix))
+    def text(self, object_path: str, field: str, fix: str, *, unknown: bool = False) -> str:
+        """Record a text field written as ``"unknown"``; ``unknown``: the description said ``mb.UNKNOWN``."""
+        self._record(Placeholder(object_path, field, fix, UNKNOWN_REASON if unknown else "was not given"))
         return PLACEHOLDER_TEXT
 
-    def number(self, object_path: str, field: str, fix: str) -> float:
-        self._record(Placeholder(object_path, field, fix))
+    def number(self, object_path: str, field: str, fix: str, *, unknown: bool = False) -> float:
+        """Record a number written as NaN; ``unknown``: the description said ``mb.UNKNOWN``."""
+        self._record(Placeholder(object_path, field, fix, UNKNOWN_REASON if unknown else "was not given"))
         return PLACEHOLDER_NUMBER
 
     def _record(self, placeholder: Placeholder) -> None:

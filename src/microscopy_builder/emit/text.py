@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from ..specs import ChannelSpec, ImagingSpaceSpec, IndicatorSpec
-from .fields import join_description
+from .fields import join_description, number_text
 
 
 def channel_text(channel: ChannelSpec) -> str:
     """A channel's description derived from its wavelengths and indicator."""
     indicator = f", indicator {channel.indicator.label}" if channel.indicator else ""
     return (
-        f"Channel {channel.name}: excitation {channel.excitation_wavelength_nm:g} nm, "
-        f"emission {channel.emission_wavelength_nm:g} nm{indicator}."
+        f"Channel {channel.name}: excitation {number_text(channel.excitation_wavelength_nm)} nm, "
+        f"emission {number_text(channel.emission_wavelength_nm)} nm{indicator}."
     )
 
 
@@ -24,8 +24,8 @@ def indicator_facts(indicator: IndicatorSpec | None) -> list[tuple[str, str]]:
     facts = [("indicator", ", ".join(about))] if len(about) > 1 else []
     injection = indicator.injection
     if injection is not None:
-        parts = [injection.construct_name, f"{injection.volume_ul:g} uL"]
-        parts += [f"titer {injection.titer_vg_per_ml:g} vg/mL"] if injection.titer_vg_per_ml is not None else []
+        parts = [injection.construct_name, f"{number_text(injection.volume_ul)} uL"]
+        parts += [f"titer {number_text(injection.titer_vg_per_ml)} vg/mL"] if injection.titer_vg_per_ml is not None else []
         parts += [f"vector from {injection.vector_manufacturer}"] if injection.vector_manufacturer else []
         parts += [f"on {injection.date}"] if injection.date else []
         parts += [f"at {injection.position.summary()}"] if injection.position is not None else []
@@ -49,7 +49,7 @@ def space_text(
         facts.append(("field of view centre", space.fov_center.summary()))
     if space.depth_um is not None:
         facts.append(("plane of space", f"{space.base_name} at depth {space.depth_um:g} um"))
-    size = " x ".join(f"{s:g}" for s in space.pixel_size_um)
+    size = " x ".join(number_text(s) for s in space.pixel_size_um)
     kind, grid = ("Volumetric", "Voxel") if space.is_volumetric else ("Planar", "Pixel")
     default = f"{kind} imaging space {space.name}" + (f" in {space.anatomical_target}" if space.anatomical_target else "")
     return join_description(space.description or default, f"{grid} size {size} um {space.axes}", extra=facts)

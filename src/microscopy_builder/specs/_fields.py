@@ -9,13 +9,25 @@ from typing import Any
 import attrs
 import numpy as np
 
+from ..unknown import UNKNOWN, known_numbers
+
 
 def _optional_float(value: Any) -> float | None:
-    return None if value is None else float(value)
+    return value if value is None or value is UNKNOWN else float(value)
 
 
 def _optional_pair(value: Any) -> tuple[float, float] | None:
-    return None if value is None else tuple(float(v) for v in value)
+    """A tuple of floats; ``mb.UNKNOWN`` stands alone for all of them, or for single items."""
+    if value is None or value is UNKNOWN:
+        return value
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        raise TypeError(f"expected a sequence of numbers, got {value!r}")
+    return tuple(v if v is UNKNOWN else float(v) for v in value)
+
+
+def required_number(value: Any) -> Any:
+    """A required number as ``float`` (or ``mb.UNKNOWN``)."""
+    return value if value is UNKNOWN else float(value)
 
 
 def optional_float(**kwargs: Any) -> Any:
@@ -88,17 +100,14 @@ def check_name(problems: list[str], where: str, name: Any) -> None:
 
 
 def check_positive(problems: list[str], where: str, **values: float | tuple[float, ...] | None) -> None:
-    """Append a problem for every given value that is not a finite positive number."""
+    """Append a problem for every given value that is not a finite positive number (``mb.UNKNOWN`` passes)."""
     for name, value in values.items():
-        if value is None:
-            continue
-        items = value if isinstance(value, tuple) else (value,)
-        if any(not math.isfinite(v) or v <= 0 for v in items):
-            problems.append(f"{where}.{name}: must be a finite positive number, got {value!r}")
+        if any(not math.isfinite(v) or v <= 0 for v in known_numbers(value)):
+            problems.append(f"{where}.{name}: must be a finite positive number (or mb.UNKNOWN), got {value!r}")
 
 
 def check_non_negative(problems: list[str], where: str, **values: float | None) -> None:
-    """Append a problem for every given value that is negative or not finite."""
+    """Append a problem for every given value that is negative or not finite (``mb.UNKNOWN`` passes)."""
     for name, value in values.items():
-        if value is not None and (not math.isfinite(value) or value < 0):
-            problems.append(f"{where}.{name}: must be a finite number >= 0, got {value!r}")
+        if any(not math.isfinite(v) or v < 0 for v in known_numbers(value)):
+            problems.append(f"{where}.{name}: must be a finite number >= 0 (or mb.UNKNOWN), got {value!r}")

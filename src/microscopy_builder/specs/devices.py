@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 import attrs
 
+from ..unknown import UNKNOWN
 from ._fields import check_name, check_non_negative, check_positive, optional_float, optional_floats, optional_str
 
 
@@ -55,7 +56,7 @@ class DeviceSpec:
         properties = tuple((n, getattr(self, n)) for n in self.model_properties if getattr(self, n) is not None)
         if self.model is None and self.manufacturer is None and not properties:
             return None
-        name = safe_name(self.model) if self.model is not None else f"{self.name}Model"
+        name = safe_name(self.model) if isinstance(self.model, str) else f"{self.name}Model"
         return DeviceModelSpec(
             name=name,
             device_kind=self.model_kind,
@@ -130,7 +131,7 @@ class ExcitationSourceSpec(DeviceSpec):
 
     def problems(self, where: str) -> list[str]:
         problems = super().problems(where)
-        if self.excitation_mode is not None and self.excitation_mode not in EXCITATION_MODES:
+        if self.excitation_mode not in (None, UNKNOWN) and self.excitation_mode not in EXCITATION_MODES:
             problems.append(
                 f"{where}.excitation_mode: must be one of {', '.join(EXCITATION_MODES)}, got {self.excitation_mode!r}"
             )
@@ -151,7 +152,7 @@ class ExcitationSourceSpec(DeviceSpec):
             peak_power_w=self.peak_power_w,
             peak_pulse_energy_j=self.peak_pulse_energy_j,
         )
-        if self.wavelength_range_nm is not None and len(self.wavelength_range_nm) != 2:
+        if isinstance(self.wavelength_range_nm, tuple) and len(self.wavelength_range_nm) != 2:
             problems.append(f"{where}.wavelength_range_nm: must be (min, max), got {self.wavelength_range_nm!r}")
         if not self.is_pulsed and any(
             v is not None for v in (self.pulse_width_s, self.peak_power_w, self.peak_pulse_energy_j)
@@ -217,7 +218,7 @@ class OpticalFilterSpec(DeviceSpec):
             problems.append(f"{where}: a band filter needs both center_wavelength_nm and bandwidth_nm")
         if self.shape == "edge" and self.cut_wavelength_nm is None:
             problems.append(f"{where}.cut_wavelength_nm: a {self.filter_type} filter needs its cut wavelength")
-        if self.cut_wavelength_nm is not None and self.filter_type not in EDGE_FILTER_TYPES:
+        if self.cut_wavelength_nm is not None and self.filter_type not in (*EDGE_FILTER_TYPES, UNKNOWN):
             problems.append(
                 f"{where}.filter_type: a cut wavelength describes an edge filter; "
                 f"say filter_type='Longpass' or 'Shortpass'"

@@ -6,7 +6,8 @@ import math
 
 import attrs
 
-from ._fields import optional_float
+from ._fields import required_number, optional_float
+from ..unknown import UNKNOWN, known_numbers
 
 ORIENTATION_LETTERS = ("AP", "LR", "SI")
 
@@ -19,9 +20,9 @@ class PositionSpec:
     A/P, L/R, S/I per axis (e.g. "RAS": x right, y anterior, z superior).
     """
 
-    x_mm: float = attrs.field(converter=float)
-    y_mm: float = attrs.field(converter=float)
-    z_mm: float = attrs.field(converter=float)
+    x_mm: float = attrs.field(converter=required_number)
+    y_mm: float = attrs.field(converter=required_number)
+    z_mm: float = attrs.field(converter=required_number)
     origin: str
     orientation: str | None = None
     anatomical_target: str | None = None
@@ -33,11 +34,12 @@ class PositionSpec:
         problems = []
         for name in ("x_mm", "y_mm", "z_mm", "pitch_deg", "yaw_deg", "roll_deg"):
             value = getattr(self, name)
-            if value is not None and not math.isfinite(value):
+            if any(not math.isfinite(v) for v in known_numbers(value)):
                 problems.append(f"{where}.{name}: must be a finite number, got {value!r}")
         letters = self.orientation.upper() if isinstance(self.orientation, str) else ""
         axes_covered = sorted(next((i for i, pair in enumerate(ORIENTATION_LETTERS) if c in pair), -1) for c in letters)
-        if self.orientation is not None and (len(letters) != 3 or axes_covered != [0, 1, 2]):
+        given = self.orientation is not None and self.orientation is not UNKNOWN
+        if given and (len(letters) != 3 or axes_covered != [0, 1, 2]):
             problems.append(
                 f"{where}.orientation: must be three letters, one of A/P, L/R and S/I each (e.g. 'RAS'), "
                 f"got {self.orientation!r}"

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 import attrs
 
-from ._fields import check_name, check_positive, optional_float, optional_str
+from ..unknown import UNKNOWN
+from ._fields import required_number, check_name, check_positive, optional_float, optional_str
 from .devices import (
     DeviceSpec,
     DichroicMirrorSpec,
@@ -24,7 +25,7 @@ class InjectionSpec:
     """A viral-vector injection that delivered an indicator."""
 
     construct_name: str
-    volume_ul: float = attrs.field(converter=float)
+    volume_ul: float = attrs.field(converter=required_number)
     titer_vg_per_ml: float | None = optional_float()
     vector_manufacturer: str | None = optional_str()
     date: str | None = optional_str()
@@ -33,7 +34,7 @@ class InjectionSpec:
 
     def problems(self, where: str) -> list[str]:
         problems: list[str] = []
-        if not self.construct_name:
+        if not self.construct_name and self.construct_name is not UNKNOWN:
             problems.append(f"{where}.construct_name: name the viral construct, e.g. 'AAV1-syn-GCaMP6s'")
         check_positive(problems, where, volume_ul=self.volume_ul, titer_vg_per_ml=self.titer_vg_per_ml)
         if self.position is not None:
@@ -52,7 +53,7 @@ class IndicatorSpec:
     injection: InjectionSpec | None = None
 
     def problems(self, where: str) -> list[str]:
-        problems = [] if self.label else [f"{where}.label: name the indicator, e.g. 'GCaMP6s'"]
+        problems = [] if self.label else [f"{where}.label: name the indicator, e.g. 'GCaMP6s' (or mb.UNKNOWN)"]
         if self.injection is not None:
             problems += self.injection.problems(f"{where}.injection")
         return problems
@@ -73,15 +74,18 @@ class ChannelSpec:
         check_name(problems, where, self.name)
         for name in ("excitation_wavelength_nm", "emission_wavelength_nm"):
             if getattr(self, name) is None:
-                problems.append(f"{where}.{name}: required; give the wavelength in nanometres")
+                problems.append(f"{where}.{name}: required; give the wavelength in nanometres, or mb.UNKNOWN")
         check_positive(
             problems,
             where,
             excitation_wavelength_nm=self.excitation_wavelength_nm,
             emission_wavelength_nm=self.emission_wavelength_nm,
         )
-        if self.indicator is not None:
+        if isinstance(self.indicator, IndicatorSpec):
             problems += self.indicator.problems(f"{where}.indicator")
+        elif self.indicator is not None and self.indicator is not UNKNOWN:
+            problems.append(f"{where}.indicator: give a label such as 'GCaMP6s', an mb.Indicator(...), or mb.UNKNOWN; "
+                            f"got {self.indicator!r}")
         return problems
 
 

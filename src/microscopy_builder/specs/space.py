@@ -7,17 +7,19 @@ from typing import ClassVar
 
 import attrs
 
+from ..unknown import UNKNOWN
 from ._fields import check_positive, optional_float, optional_str
 from .position import PositionSpec
 
 
 def _numbers(values, kind):
-    """A tuple of numbers; anything else (a lone number, text) raises ``TypeError``."""
-    if values is None:
-        return None
+    """A tuple of numbers; anything else (a lone number, text) raises ``TypeError``. ``mb.UNKNOWN`` stands
+    alone for all of them, or for single items."""
+    if values is None or values is UNKNOWN:
+        return values
     if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
         raise TypeError(f"expected a sequence of numbers, got {values!r}")
-    return tuple(kind(v) for v in values)
+    return tuple(v if v is UNKNOWN else kind(v) for v in values)
 
 
 @attrs.frozen(kw_only=True)
@@ -66,7 +68,7 @@ class RandomAccessScanSpec(IlluminationSpec):
     """Targeted point scanning (acousto-optic deflectors)."""
 
     kind: ClassVar[str] = "random_access_scan"
-    max_scan_points: int | None = attrs.field(default=None, converter=lambda v: None if v is None else int(v))
+    max_scan_points: int | None = attrs.field(default=None, converter=lambda v: v if v is None or v is UNKNOWN else int(v))
     dwell_time_s: float | None = optional_float()
     scanning_pattern: str | None = optional_str()
 
@@ -149,7 +151,9 @@ class ImagingSpaceSpec:
             problems.append(f"{where}.geometry: must be one of {self.GEOMETRIES}, got {self.geometry!r}")
         call = ".volumetric(voxel_size_um=(x_um, y_um, z_um))" if self.is_volumetric else ".planar(pixel_size_um=(x_um, y_um))"
         if self.pixel_size_um is None:
-            problems.append(f"{where}.{self.size_field}: required; call {call}")
+            problems.append(f"{where}.{self.size_field}: required; call {call}, or give mb.UNKNOWN")
+        elif self.pixel_size_um is UNKNOWN:
+            pass
         elif len(self.pixel_size_um) != self.ndim:
             problems.append(f"{where}.{self.size_field}: give {self.ndim} sizes {self.axes}, got {self.pixel_size_um!r}")
         else:
