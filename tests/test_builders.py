@@ -42,9 +42,17 @@ def test_channel_excitation_wavelength_defaults_to_the_source_wavelength(rig):
     assert spec.channel("Green").excitation_wavelength_nm == 920.0
 
 
-def test_calling_a_device_method_again_replaces_that_slot(rig):
-    spec = rig.photodetector("Camera", manufacturer="Hamamatsu", detector_type="sCMOS").build()
-    assert spec.photodetector.name == "Camera" and spec.photodetector.detector_type == "sCMOS"
+def test_a_device_of_the_same_name_is_replaced_and_another_name_adds_one(rig):
+    spec = rig.photodetector("PMT", manufacturer="Hamamatsu", detector_type="GaAsP PMT").build()
+    assert [d.name for d in spec.devices_in("photodetector")] == ["PMT"]
+    assert spec.photodetector.detector_type == "GaAsP PMT"
+    two = rig.photodetector("Camera", manufacturer="Hamamatsu", detector_type="sCMOS")
+    with pytest.raises(mb.ValidationError, match=r"channels\['Green'\]\.photodetector: the rig has 2 photodetectors "
+                                                 r"\('PMT', 'Camera'\); say which this channel uses"):
+        two.build()
+    spec = two.channel("Green", excitation_wavelength_nm=920.0, emission_wavelength_nm=525.0, photodetector="Camera").build()
+    assert [d.name for d in spec.devices_in("photodetector")] == ["PMT", "Camera"]
+    assert spec.path(spec.channel("Green"))["photodetector"].name == "Camera"
 
 
 def test_rich_indicator_is_kept_whole(rig):

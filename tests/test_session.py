@@ -293,7 +293,7 @@ def test_explicit_timestamps_need_no_sampling_rate(tmp_path, rig, space):
 @pytest.mark.parametrize(
     "change,fragment",
     [
-        (lambda r: r.photodetector("PMT/1", detector_type="PMT"), "photodetector.name"),
+        (lambda r: r.photodetector("PMT/1", detector_type="PMT"), r"photodetector\['PMT/1'\]\.name"),  # a second one
         (lambda r: r.microscope(name="Scope:1", manufacturer="T"), "microscope.name"),
         (lambda r: r.channel("Green/GCaMP", excitation_wavelength_nm=920, emission_wavelength_nm=525), "channels"),
     ],
@@ -321,8 +321,12 @@ def test_device_model_conflict_says_how_to_fix_it(rig, space, imaging):
         .photodetector("PMT", manufacturer="Lab", model="custom", detector_type="PMT")
         .channel("Green", excitation_wavelength_nm=920, emission_wavelength_nm=525)
     )
-    with pytest.raises(mb.ConflictError, match="model key is the model= text") as error:
-        new_session().add(home)
+    session = new_session().add(home)  # a microscope and a PMT of one model text: two models, told apart by kind
+    assert sorted(session.nwbfile.device_models) == ["custom", "custom_photodetector"]
+    clash = home.photodetector("PMT2", manufacturer="Lab", model="custom", detector_type="HyD")  # same kind, other details
+    with pytest.raises(mb.ConflictError, match="two devices of one kind give one model= text") as error:
+        new_session().add(clash.channel("Green", excitation_wavelength_nm=920, emission_wavelength_nm=525,
+                                        photodetector="PMT"))
     assert error.value.kind == "device model" and "properties" in error.value.fields
 
 

@@ -24,8 +24,8 @@ class ConflictError(BuilderError):
 
     #: how to resolve a conflict, by kind (the default: re-key one of the two)
     FIXES = {
-        "device model": "the model key is the model= text: give the two devices different model= values "
-        "or identical model details (manufacturer, type, wavelengths, ...)",
+        "device model": "two devices of one kind give one model= text but different model details: give them "
+        "different model= values, or identical model details (manufacturer, type, wavelengths, ...)",
         "indicator": "give one indicator another key: mb.Indicator(label=..., key=...)",
     }
 

@@ -24,11 +24,32 @@ def differing_fields(first: Any, second: Any, prefix: str = "") -> list[str]:
             continue
         if attrs.has(type(a)) and type(a) is type(b):
             paths += differing_fields(a, b, path)
+        elif _is_slotted(a) and _is_slotted(b):  # a rig's devices: compared by kind and name
+            paths += _differing_devices(a, b, prefix)
         elif isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b) and all(attrs.has(type(x)) for x in a):
             for index, (x, y) in enumerate(zip(a, b)):
                 paths += differing_fields(x, y, f"{path}[{index}]")
         else:
             paths.append(path)
+    return paths
+
+
+def _is_slotted(value: Any) -> bool:
+    return isinstance(value, tuple) and all(isinstance(p, tuple) and len(p) == 2 and attrs.has(type(p[1])) for p in value)
+
+
+def _differing_devices(first: tuple, second: tuple, prefix: str) -> list[str]:
+    """``objective_lens.numerical_aperture`` (or ``photodetector['PMT_Red'].gain`` among several of a kind)."""
+    a = {(slot, device.name): device for slot, device in first}
+    b = {(slot, device.name): device for slot, device in second}
+    paths = []
+    for slot, name in dict.fromkeys([*a, *b]):
+        several = sum(s == slot for s, _ in a) > 1 or sum(s == slot for s, _ in b) > 1
+        where = (f"{prefix}." if prefix else "") + (f"{slot}[{name!r}]" if several else slot)
+        if (slot, name) not in a or (slot, name) not in b:
+            paths.append(where)
+        else:
+            paths += differing_fields(a[slot, name], b[slot, name], where)
     return paths
 
 

@@ -15,7 +15,8 @@ import attrs
 import numpy as np
 
 from ..errors import ValidationError
-from ..specs import IndicatorSpec, InjectionSpec, PositionSpec
+from ..specs import ChannelSpec, IndicatorSpec, InjectionSpec, PositionSpec
+from ..unknown import UNKNOWN, UNKNOWN_TEXT
 from ..specs.rig import OPTICAL_SLOTS
 from . import schema
 from .sources import extractor_from_dict, extractor_to_dict
@@ -23,8 +24,21 @@ from .sources import extractor_from_dict, extractor_to_dict
 ILLUMINATIONS = ("line_scan", "plane_acquisition", "random_access_scan")
 
 
+def from_text(value: Any) -> Any:
+    """A mapping read from a file, with every ``UNKNOWN`` text (at any depth) as ``mb.UNKNOWN``."""
+    if isinstance(value, str) and value == UNKNOWN_TEXT:
+        return UNKNOWN
+    if isinstance(value, Mapping):
+        return {name: from_text(item) for name, item in value.items()}
+    if isinstance(value, list):
+        return [from_text(item) for item in value]
+    return value
+
+
 def plain(value: Any) -> Any:
-    """A spec, tuple or array as YAML-ready values (``None`` fields left out)."""
+    """A spec, tuple or array as YAML-ready values (``None`` fields left out; ``mb.UNKNOWN`` as ``UNKNOWN``)."""
+    if value is UNKNOWN:
+        return UNKNOWN_TEXT
     if attrs.has(type(value)):
         return spec_fields(value)
     if isinstance(value, (tuple, list)):
@@ -78,7 +92,10 @@ def rig_to_dict(builder: Any) -> dict[str, Any]:
         fields = spec_fields(device)
         if slot == "microscope" and fields.get("name") == builder.name:
             del fields["name"]
-        out[slot] = fields
+        if slot in out:  # several devices of one kind: a list of them
+            out[slot] = [*(out[slot] if isinstance(out[slot], list) else [out[slot]]), fields]
+        else:
+            out[slot] = fields
     if builder._channels:
         out["channels"] = [_channel_dict(c) for c in builder._channels]
     return out
@@ -99,17 +116,22 @@ def rig_from_dict(cls: type, name: str, data: Mapping[str, Any], where: str) -> 
     if "description" in data:
         builder = builder.description(data.pop("description"))
     for slot in ("microscope", *OPTICAL_SLOTS):
-        if slot in data:
-            fields = _checked(data.pop(slot), f"{where}.{slot}", _device_fields(builder, slot))
+        if slot not in data:
+            continue
+        given = data.pop(slot)
+        entries = list(enumerate(given)) if isinstance(given, list) else [(None, given)]
+        for index, entry in entries:
+            place = f"{where}.{slot}" if index is None else f"{where}.{slot}[{index}]"
+            fields = _checked(from_text(entry), place, _device_fields(builder, slot))
             if slot != "microscope" and "name" not in fields:
-                raise ValidationError([f"{where}.{slot}.name: required; name the device"])
+                raise ValidationError([f"{place}.name: required; name the device"])
             builder = getattr(builder, slot)(**fields)
     channels = data.pop("channels", [])
     if not isinstance(channels, list):
         raise ValidationError([f"{where}.channels: must be a list of channels"])
+    channel_fields = tuple(f.name for f in attrs.fields(ChannelSpec) if f.init)
     for index, channel in enumerate(channels):
-        fields = _checked(channel, f"{where}.channels[{index}]",
-                          ("name", "excitation_wavelength_nm", "emission_wavelength_nm", "indicator", "description"))
+        fields = _checked(from_text(channel), f"{where}.channels[{index}]", channel_fields)
         if "name" not in fields:
             raise ValidationError([f"{where}.channels[{index}].name: required; name the channel"])
         if isinstance(fields.get("indicator"), Mapping):
@@ -177,7 +199,7 @@ def space_to_dict(builder: Any) -> dict[str, Any]:
 
 def space_from_dict(cls: type, name: str, data: Mapping[str, Any], where: str) -> Any:
     schema.validate(schema.SPACE, data, where)
-    data = _checked(data, where, ("key", "at_depth", "planar", "volumetric", "anatomical_target", "description",
+    data = _checked(from_text(data), where, ("key", "at_depth", "planar", "volumetric", "anatomical_target", "description",
                                   "fov_center", "origin", "illumination", *ILLUMINATIONS))
     depth = data.pop("at_depth", None)
     if depth is not None:

@@ -26,9 +26,11 @@ from ._base import Builder, make_spec
 class RigBuilder(Builder):
     """Describe a rig with chained calls; ``build()`` gives a ``RigSpec``.
 
-    Each device method fills one slot of the light path and replaces what the slot held;
-    ``channel`` adds a channel or replaces the one of the same name. Subclass it to give a lab's
-    rig its own methods: every call returns the subclass.
+    Each device method adds a device of its kind, or replaces the one of the same name; a rig may
+    hold several of a kind (two detectors and two filters of a two-colour rig), and each channel
+    then names its light path (``photodetector="PMT_Red"``). ``channel`` adds a channel or replaces
+    the one of the same name. Subclass it to give a lab's rig its own methods: every call returns
+    the subclass.
 
     Examples
     --------
@@ -101,15 +103,27 @@ class RigBuilder(Builder):
         emission_wavelength_nm: float | None = None,
         indicator: str | IndicatorSpec | None = None,
         description: str | None = None,
+        excitation_source: str | None = None,
+        excitation_filter: str | None = None,
+        dichroic_mirror: str | None = None,
+        photodetector: str | None = None,
+        emission_filter: str | None = None,
+        objective_lens: str | None = None,
     ) -> Self:
         """Add a channel (or replace the one named ``name``).
 
-        ``indicator`` is a label such as ``"GCaMP6s"`` or an ``mb.Indicator(...)`` with manufacturer
-        and injection. ``excitation_wavelength_nm`` defaults to the excitation source's
-        ``wavelength_nm``.
+        ``indicator`` is a label such as ``"GCaMP6s"``, an ``mb.Indicator(...)`` with manufacturer
+        and injection, or ``mb.UNKNOWN``. ``excitation_wavelength_nm`` defaults to the
+        ``wavelength_nm`` of the channel's excitation source. The light path (``photodetector``,
+        ``emission_filter``, ``excitation_source``, ``excitation_filter``, ``dichroic_mirror``,
+        ``objective_lens``) names the rig's devices of each kind this channel uses; a kind left out
+        is the rig's only device of that kind, and must be named when the rig has several.
         """
         if isinstance(indicator, str):
             indicator = IndicatorSpec(label=indicator)
+        path = dict(excitation_source=excitation_source, excitation_filter=excitation_filter,
+                    dichroic_mirror=dichroic_mirror, photodetector=photodetector, emission_filter=emission_filter,
+                    objective_lens=objective_lens)
         channel = make_spec(
             ChannelSpec,
             f"rig {self.name!r}.channels[{name!r}]",
@@ -118,13 +132,15 @@ class RigBuilder(Builder):
             emission_wavelength_nm=emission_wavelength_nm,
             indicator=indicator,
             description=description,
+            **path,
         )
         kept = tuple(c for c in self._channels if c.name != name)
         return self._with(channels=(*kept, channel))
 
     def _device(self, slot: str, spec_class: type, name: str, fields: dict[str, Any]) -> Self:
         device = make_spec(spec_class, f"rig {self.name!r}.{slot}", name=name, **fields)
-        kept = tuple((s, d) for s, d in self._devices if s != slot)
+        single = slot == "microscope"  # one microscope; optical devices: one per name
+        kept = tuple((s, d) for s, d in self._devices if s != slot or (not single and d.name != device.name))
         return self._with(devices=(*kept, (slot, device)))
 
     def to_dict(self) -> dict[str, Any]:
@@ -144,18 +160,20 @@ class RigBuilder(Builder):
         return rig_from_dict(cls, name, data, where or f"rigs.{name}")
 
     def _assemble(self, problems: list[str]) -> RigSpec:
-        devices = dict(self._devices)
-        source = devices.get("excitation_source")
-        channels = tuple(
-            attrs.evolve(c, excitation_wavelength_nm=source.wavelength_nm)
-            if c.excitation_wavelength_nm is None and source is not None and source.wavelength_nm is not None
-            else c
-            for c in self._channels
-        )
-        return RigSpec(
+        microscope = next((d for s, d in self._devices if s == "microscope"), None)
+        rig = RigSpec(
             **self._spec_kwargs(),
             description=self._description,
-            microscope=devices.get("microscope"),
-            channels=channels,
-            **{slot: devices.get(slot) for slot in OPTICAL_SLOTS},
+            microscope=microscope,
+            optics=tuple((s, d) for s, d in self._devices if s in OPTICAL_SLOTS),
+            channels=self._channels,
         )
+        return attrs.evolve(rig, channels=tuple(_excitation_from_source(rig, c) for c in rig.channels))
+
+
+def _excitation_from_source(rig: RigSpec, channel: ChannelSpec) -> ChannelSpec:
+    """A channel without an excitation wavelength takes its light source's operating wavelength."""
+    source = rig.path(channel).get("excitation_source")
+    if channel.excitation_wavelength_nm is None and source is not None and source.wavelength_nm is not None:
+        return attrs.evolve(channel, excitation_wavelength_nm=source.wavelength_nm)
+    return channel

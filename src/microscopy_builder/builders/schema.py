@@ -20,6 +20,7 @@ import attrs
 import numpy as np
 
 from ..errors import ValidationError
+from ..unknown import UNKNOWN_TEXT
 from ..specs import (
     ChannelSpec,
     DichroicMirrorSpec,
@@ -98,6 +99,8 @@ def text(value: Any, where: str, problems: list) -> None:
 
 
 def number(value: Any, where: str, problems: list) -> None:
+    if value == UNKNOWN_TEXT:  # mb.UNKNOWN, as a session file spells it
+        return
     if not _is_number(value):
         problems.append(f"{where}: must be a number, got {described(value)}; write a number such as 1.5, without quotes")
         return
@@ -150,6 +153,8 @@ def list_of(item: Check, *, length: int | None = None, example: str = "") -> Che
     """A list (of ``length`` items when given) whose items each pass ``item``; ``example`` shows one."""
 
     def list_check(value: Any, where: str, problems: list) -> None:
+        if value == UNKNOWN_TEXT:  # mb.UNKNOWN for the whole list (a pixel size nobody knows)
+            return
         if not isinstance(value, (list, tuple)):
             size = "" if length is None else f" of {length} values"
             problems.append(f"{where}: must be a list{size}, got {described(value)}" + (f"; write e.g. {example}" if example else ""))
@@ -279,7 +284,14 @@ INJECTION = fields(spec_checks(InjectionSpec, position=optional(POSITION)),
                    required={"construct_name": "name the injected construct", "volume_ul": "give the volume in microlitres"})
 INDICATOR = fields(spec_checks(IndicatorSpec, injection=optional(INJECTION)), required={"label": "name the indicator"})
 CHANNEL = fields(spec_checks(ChannelSpec, indicator=optional(either(text, INDICATOR))))
-RIG = fields({"key": _text, "description": _text, **{slot: fields(spec_checks(spec)) for slot, spec in DEVICE_SPECS.items()},
+def _devices_of(spec_class: type) -> Check:
+    """One device of a kind (a mapping), or several (a list of mappings, each with its name)."""
+    one = fields(spec_checks(spec_class))
+    return either(list_of(fields(spec_checks(spec_class), required={"name": "name the device"})), one)
+
+
+RIG = fields({"key": _text, "description": _text, "microscope": fields(spec_checks(MicroscopeSpec)),
+              **{slot: _devices_of(spec) for slot, spec in DEVICE_SPECS.items() if slot != "microscope"},
               "channels": list_of(CHANNEL)})
 
 

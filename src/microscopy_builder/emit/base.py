@@ -10,15 +10,17 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import attrs
 from pynwb import NWBFile, ProcessingModule
 
 from ..io.chunking import ImagingDataIterator
 from ..specs import DeviceModelSpec, DeviceSpec, RigSpec, SegmentationSpec, SeriesSpec
+from ..specs.rig import LightPath
 from ..errors import ConflictError, ValidationError
 from ..specs.sources import has_usable_rate, imaging_shape, segmentation_shape
 from ..naming import Claim
 from .adopt import add_or_reuse
-from .claims import description_claims
+from .claims import description_claims, model_name
 from .fields import NDX_ATTRIBUTE, join_description
 from .grouping import Group, Layout
 from .placeholders import PlaceholderReport
@@ -56,6 +58,7 @@ class Emitter(ABC):
         self.nwbfile = nwbfile
         self.report = report
         self._made: dict[tuple[str, str], Any] = {}
+        self._model_names: dict[str, str] | None = None  # device models' NWB names -> their kinds
         self.series_objects: list[Any] = []
         self._series_parents: dict[str, tuple[Group, ...]] = {}
         self.layout = Layout()
@@ -98,12 +101,25 @@ class Emitter(ABC):
         return self._made.get((kind, key))
 
     # -- rigs and devices -----------------------------------------------------------------------
-    def emit_rig(self, rig: RigSpec) -> Any:
-        def make() -> Any:
-            devices = {slot: self.emit_device(device) for slot, device in rig.devices()}
-            return self._make_rig(rig, devices)
+    def emit_rig(self, rig: RigSpec) -> dict[str, Any]:
+        """Every device of a rig, and the rig object of each of its light paths (by path name)."""
+
+        def make() -> dict[str, Any]:
+            devices = {device.key: self.emit_device(device) for _, device in rig.devices()}
+            rigs = {}
+            for path in rig.light_paths():
+                held = {slot: devices[d.key] for slot, d in path.devices.items()}
+                if rig.microscope is not None:
+                    held = {"microscope": devices[rig.microscope.key], **held}
+                rigs[path.name] = self._make_rig(rig, path, held)
+            return rigs
 
         return self._once("rig", rig.key, make)
+
+    def rig_for(self, rig: RigSpec, channel: str | None) -> Any:
+        """The rig object the series or segmentation of ``channel`` links: its light path's."""
+        rigs = self.emit_rig(rig)
+        return rigs[rig.light_path_of(channel).name] if channel is not None else next(iter(rigs.values()))
 
     def emit_device(self, device: DeviceSpec) -> Any:
         def make() -> Any:
@@ -123,22 +139,37 @@ class Emitter(ABC):
 
     def emit_model(self, model: DeviceModelSpec) -> Any:
         def make() -> Any:
+            named = attrs.evolve(model, name=model_name(model, self._model_names))
             manufacturer = model.manufacturer or self.report.text(
-                f"device model {model.name!r}", "manufacturer", "give manufacturer=... on the device"
+                f"device model {named.name!r}", "manufacturer", "give manufacturer=... on the device"
             )
-            obj = self._make_model(model, manufacturer)
+            obj = self._make_model(named, manufacturer)
             return add_or_reuse("device model", self.nwbfile.device_models, obj, self.nwbfile.add_device_model)
 
+        if self._model_names is None:
+            self._model_names = dict(self.held_model_kinds())
         return self._once("device model", model.key, make)
 
+    def held_model_kinds(self) -> dict[str, str]:
+        """The device models the file already holds: NWB name -> kind of device."""
+        return {name: self.model_kind_of(obj) for name, obj in self.nwbfile.device_models.items()}
+
+    @abstractmethod
+    def model_kind_of(self, model: Any) -> str:
+        """The kind of device (``"photodetector"``, ``"band_filter"``, ...) a device model read from a file is of."""
+
     @staticmethod
-    def rig_description(rig: RigSpec) -> str:
-        """The rig's own description, or one listing its devices and channels."""
+    def rig_description(rig: RigSpec, path: LightPath | None = None) -> str:
+        """The rig's own description, or one listing its devices and channels (those of one light path)."""
+        channels = ", ".join(path.channels if path is not None else (c.name for c in rig.channels))
+        several = path is not None and len(rig.light_paths()) > 1
         if rig.description:
-            return rig.description
-        parts = [f"{slot.replace('_', ' ')} {device.name}" for slot, device in rig.devices()]
-        channels = ", ".join(c.name for c in rig.channels)
-        return f"Microscopy rig {rig.name}: {'; '.join(parts)}" + (f"; channels {channels}." if channels else ".")
+            return rig.description + (f" Light path of channels {channels}." if several else "")
+        devices = [("microscope", rig.microscope)] if rig.microscope is not None else []
+        devices += list(path.devices.items()) if path is not None else [d for d in rig.devices() if d[0] != "microscope"]
+        parts = [f"{slot.replace('_', ' ')} {device.name}" for slot, device in devices]
+        title = f"Microscopy rig {rig.name}" + (" (one of its light paths)" if several else "")
+        return f"{title}: {'; '.join(parts)}" + (f"; channels {channels}." if channels else ".")
 
     # -- series ---------------------------------------------------------------------------------
     def plan_layout(self, series: Sequence[SeriesSpec]) -> Layout:
@@ -162,7 +193,7 @@ class Emitter(ABC):
         return layout
 
     def _place_series(self, series: SeriesSpec) -> Any:
-        rig = self.emit_rig(series.rig)
+        rig = self.rig_for(series.rig, series.channel)
         data = ImagingDataIterator(series.source, swap_xy=self.swap_xy)
         obj = self._make_series(series, rig, data, resolve_timing(series))
         groups = self.layout.parents(series.key)
@@ -344,7 +375,8 @@ class Emitter(ABC):
         """The device class, its typed keyword fields, and the facts that go into its description."""
 
     @abstractmethod
-    def _make_rig(self, rig: RigSpec, devices: dict[str, Any]) -> Any: ...
+    def _make_rig(self, rig: RigSpec, path: LightPath, devices: dict[str, Any]) -> Any:
+        """The rig object of one light path, holding its ``devices`` by slot."""
 
     @abstractmethod
     def _make_series(self, series: SeriesSpec, rig: Any, data: ImagingDataIterator, timing: Timing) -> Any: ...

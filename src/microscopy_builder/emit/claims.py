@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..naming import Claim
-from ..specs import TRACE_KINDS, RigSpec, SegmentationSpec, SeriesSpec
+from ..specs import TRACE_KINDS, DeviceModelSpec, RigSpec, SegmentationSpec, SeriesSpec
 
 if TYPE_CHECKING:
     from .base import Emitter
@@ -26,8 +26,9 @@ def description_claims(
 ) -> list[Claim]:
     """Every name the emitter would write for these specs, with the group it goes in."""
     claims: list[Claim] = []
+    model_names = dict(emitter.held_model_kinds())
     for rig in {r.key: r for r in (*rigs, *(s.rig for s in (*series, *segmentations) if s.rig is not None))}.values():
-        claims += device_claims(rig)
+        claims += device_claims(rig, model_names)
         claims += emitter.rig_claims(rig)
     layout = emitter.plan_layout(series)
     for item in series:
@@ -42,17 +43,32 @@ def description_claims(
     return claims
 
 
-def device_claims(rig: RigSpec) -> list[Claim]:
-    """Devices go in ``general/devices``, their models in ``general/devices/models``."""
+def device_claims(rig: RigSpec, model_names: dict[str, str]) -> list[Claim]:
+    """Devices go in ``general/devices``, their models in ``general/devices/models``.
+
+    ``model_names`` (NWB name -> model kind) is shared by every rig of a description, so the names
+    claimed are the ones :func:`model_name` gives when the models are emitted.
+    """
     claims = []
     for slot, device in rig.devices():
         what = f"{slot.replace('_', ' ')} {device.name!r} of rig {rig.name!r}"
         claims.append(Claim("general/devices", device.name, what, ("device", device.key)))
         model = device.model_spec()
         if model is not None:
-            claims.append(Claim("general/devices/models", model.name, f"device model {model.name!r} of {what}",
+            name = model_name(model, model_names)
+            claims.append(Claim("general/devices/models", name, f"device model {name!r} of {what}",
                                 ("device model", model.key)))
     return claims
+
+
+def model_name(model: DeviceModelSpec, taken: dict[str, str]) -> str:
+    """A device model's NWB name: its own, or with its kind appended when a model of another kind has that
+    name (``taken`` maps NWB names to kinds and is updated)."""
+    name = model.name
+    if taken.get(name, model.device_kind) != model.device_kind:
+        name = f"{model.name}_{model.device_kind}"
+    taken.setdefault(name, model.device_kind)
+    return name
 
 
 def _segmentation_claims(emitter: Emitter, segmentation: SegmentationSpec) -> list[Claim]:

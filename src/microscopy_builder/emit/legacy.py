@@ -7,6 +7,7 @@ Devices become core ``Device`` + ``DeviceModel`` with typed facts kept in their 
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from pynwb.device import Device, DeviceModel
@@ -27,11 +28,14 @@ from pynwb.ophys import (
 from ..io.chunking import ImagingDataIterator
 from ..specs import DeviceModelSpec, DeviceSpec, ImagingSpaceSpec, RigSpec, SegmentationSpec, SeriesSpec
 from ..specs.sources import segmentation_shape
+from ..errors import CompatibilityWarning
 from ..naming import Claim
+from ..specs.rig import LightPath
 from .claims import segmentation_images, written_trace_kinds
 from .adopt import add_or_reuse
 from .base import Emitter, model_text, refuse_taken_name
-from .text import channel_text, indicator_facts, space_text
+from .fields import join_description
+from .text import channel_text, indicator_facts, light_path_facts, space_text
 from .rois import image_description
 from .timing import Timing, resolve_timing
 
@@ -81,18 +85,23 @@ class LegacyEmitter(Emitter):
             description=model_text(model, model.properties),
         )
 
+    def model_kind_of(self, model: Any) -> str:
+        """Core DeviceModels say their kind only in words: ``Model of photodetector. ...``."""
+        text = (model.description or "").removeprefix("Model of ")
+        return text.split(".")[0].replace(" ", "_")
+
     def _device_type(self, device: DeviceSpec) -> tuple[type, dict[str, Any], list[tuple[str, Any]]]:
         # Core Device has no typed optical fields: every fact goes into the description.
         return Device, {}, list(device.instance_values())
 
-    def _make_rig(self, rig: RigSpec, devices: dict[str, Any]) -> Any:
+    def _make_rig(self, rig: RigSpec, path: LightPath, devices: dict[str, Any]) -> Any:
         # Core NWB has no rig container: the rig is its devices, the microscope heads it.
         return devices
 
     # -- planes and series --------------------------------------------------------------------------
     def emit_plane(self, space: ImagingSpaceSpec, rig: RigSpec, channel_name: str, imaging_rate: float | None) -> ImagingPlane:
         def make() -> ImagingPlane:
-            devices = self.emit_rig(rig)
+            devices = self.rig_for(rig, channel_name)
             channel = rig.channel(channel_name)
             name = self.plane_name(space, rig, channel_name)
             where = f"imaging plane {name!r}"
@@ -108,7 +117,7 @@ class LegacyEmitter(Emitter):
                 optical_channel=[
                     OpticalChannel(
                         name=channel.name,
-                        description=channel.description or channel_text(channel),
+                        description=self._channel_description(rig, channel),
                         emission_lambda=channel.emission_wavelength_nm,
                     )
                 ],
@@ -128,12 +137,25 @@ class LegacyEmitter(Emitter):
 
         return self._once("plane", plane_key(space, rig, channel_name), make)
 
+    def _channel_description(self, rig: RigSpec, channel: Any) -> str:
+        """The channel's words; on a rig of several light paths, its devices too (core NWB has no link for them)."""
+        text = channel.description or channel_text(channel)
+        if len(rig.light_paths()) < 2:
+            return text
+        self._once("light path warning", rig.key, lambda: warnings.warn(
+            f"rig {rig.name!r}: the legacy format links an ImagingPlane to one device (the microscope), so which "
+            f"photodetector, filters and source each channel uses is kept only as text in each OpticalChannel's "
+            f"description; the ndx-microscopy format keeps each channel's light path as a MicroscopyRig",
+            CompatibilityWarning, stacklevel=2) or True)
+        return join_description(text, extra=[("light path", "; ".join(f"{k} {v}" for k, v in light_path_facts(rig, channel)))])
+
     def _make_series(self, series: SeriesSpec, rig: Any, data: ImagingDataIterator, timing: Timing) -> Any:
         dimensions = self.frame_shape(series)  # (x, y[, z])
-        source = series.rig.excitation_source
-        detector = series.rig.photodetector
+        path = series.rig.path(series.channel_spec())
+        source, detector = path.get("excitation_source"), path.get("photodetector")
         illumination = series.space.illumination
-        series_type = series.legacy_type or ("OnePhotonSeries" if series.rig.excitation_mode == "one-photon" else "TwoPhotonSeries")
+        one_photon = series.rig.excitation_mode_of(series.channel) == "one-photon"
+        series_type = series.legacy_type or ("OnePhotonSeries" if one_photon else "TwoPhotonSeries")
         common: dict[str, Any] = dict(
             name=series.name,
             description=self.series_description(series),

@@ -22,6 +22,7 @@ from ..specs import (
     safe_name,
 )
 from ..naming import Claim
+from ..specs.rig import LightPath
 from .adopt import add_or_reuse
 from .base import Emitter, model_text, refuse_taken_name, split_typed
 from .fields import join_description
@@ -78,6 +79,10 @@ class MicroscopyEmitter(Emitter):
             **typed,
         )
 
+    def model_kind_of(self, model: Any) -> str:
+        kinds = {model_class.__name__: kind for kind, (_, model_class, _) in _DEVICE_TYPES.items()}
+        return kinds.get(type(model).__name__, type(model).__name__)
+
     def _device_type(self, device: DeviceSpec) -> tuple[type, dict[str, Any], list[tuple[str, Any]]]:
         device_class = _DEVICE_TYPES[device.model_kind][0]
         if device.kind == "excitation_source" and device.is_pulsed:
@@ -85,8 +90,8 @@ class MicroscopyEmitter(Emitter):
         typed, untyped = split_typed(device.instance_values())
         return device_class, typed, untyped
 
-    def _make_rig(self, rig: RigSpec, devices: dict[str, Any]) -> Any:
-        obj = ndx.MicroscopyRig(name=rig.name, description=self.rig_description(rig), **devices)
+    def _make_rig(self, rig: RigSpec, path: LightPath, devices: dict[str, Any]) -> Any:
+        obj = ndx.MicroscopyRig(name=path.name, description=self.rig_description(rig, path), **devices)
         metadata = self.metadata()
         return add_or_reuse("rig", metadata.microscopy_rigs, obj, metadata.add_microscopy_rigs)
 
@@ -333,7 +338,9 @@ class MicroscopyEmitter(Emitter):
     def rig_claims(self, rig: RigSpec) -> list[Claim]:
         """Rigs, indicators, viral vectors and injections share the one metadata group."""
         parent, parent_type = METADATA_NAME, (NAMESPACE, "MicroscopyExperimentMetadata")
-        claims = [Claim(parent, rig.name, f"rig {rig.name!r}", ("rig", rig.key), parent_type)]
+        claims = [Claim(parent, path.name, f"rig {rig.name!r}" + (f" (light path {path.name!r})" if path.name != rig.name
+                                                                   else ""), ("rig", rig.key, path.name), parent_type)
+                  for path in rig.light_paths()]
         for channel in rig.channels:
             indicator = channel.indicator
             known = isinstance(indicator, IndicatorSpec)  # not None, not mb.UNKNOWN

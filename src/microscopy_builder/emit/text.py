@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..specs import ChannelSpec, ImagingSpaceSpec, IndicatorSpec
+from ..specs import ChannelSpec, ImagingSpaceSpec, IndicatorSpec, RigSpec
 from .fields import join_description, number_text
 
 
@@ -53,3 +53,8 @@ def space_text(
     kind, grid = ("Volumetric", "Voxel") if space.is_volumetric else ("Planar", "Pixel")
     default = f"{kind} imaging space {space.name}" + (f" in {space.anatomical_target}" if space.anatomical_target else "")
     return join_description(space.description or default, f"{grid} size {size} um {space.axes}", extra=facts)
+
+
+def light_path_facts(rig: RigSpec, channel: ChannelSpec) -> list[tuple[str, str]]:
+    """The devices a channel's light passes, as ``("photodetector", "PMT_Red")`` facts for a description."""
+    return [(slot.replace("_", " "), device.name) for slot, device in rig.path(channel).items()]

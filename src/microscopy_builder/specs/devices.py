@@ -32,7 +32,8 @@ class DeviceModelSpec:
 
     @property
     def key(self) -> str:
-        return self.name
+        """Models are told apart by kind and name: a laser and a PMT both of model "unknown" are two models."""
+        return f"{self.device_kind}/{self.name}"
 
 
 @attrs.frozen(kw_only=True)

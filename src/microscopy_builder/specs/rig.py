@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import attrs
 
@@ -61,13 +62,27 @@ class IndicatorSpec:
 
 @attrs.frozen(kw_only=True)
 class ChannelSpec:
-    """A light path: excitation and emission wavelengths and the indicator it images."""
+    """A channel: excitation and emission wavelengths, the indicator it images, and its light path.
+
+    The light path names the rig's devices the channel's light passes (``photodetector="PMT_Red"``,
+    ...); a kind of device the channel does not name is the rig's only one of that kind.
+    """
 
     name: str
     excitation_wavelength_nm: float | None = optional_float()
     emission_wavelength_nm: float | None = optional_float()
     indicator: IndicatorSpec | None = None
     description: str | None = optional_str()
+    excitation_source: str | None = optional_str()
+    excitation_filter: str | None = optional_str()
+    dichroic_mirror: str | None = optional_str()
+    photodetector: str | None = optional_str()
+    emission_filter: str | None = optional_str()
+    objective_lens: str | None = optional_str()
+
+    def named_device(self, slot: str) -> str | None:
+        """The device of ``slot`` this channel names (``None``: the rig's only one)."""
+        return getattr(self, slot)
 
     def problems(self, where: str) -> list[str]:
         problems: list[str] = []
@@ -86,6 +101,10 @@ class ChannelSpec:
         elif self.indicator is not None and self.indicator is not UNKNOWN:
             problems.append(f"{where}.indicator: give a label such as 'GCaMP6s', an mb.Indicator(...), or mb.UNKNOWN; "
                             f"got {self.indicator!r}")
+        for slot in OPTICAL_SLOTS:
+            named = self.named_device(slot)
+            if named is not None and not isinstance(named, str):
+                problems.append(f"{where}.{slot}: name the rig's {slot.replace('_', ' ')} (its name as text), got {named!r}")
         return problems
 
 
@@ -99,35 +118,87 @@ OPTICAL_SLOTS = (
 )
 
 
+@attrs.frozen
+class LightPath:
+    """Devices one or more channels of a rig share: ``devices`` by slot, ``name`` for the NWB object."""
+
+    name: str
+    channels: tuple[str, ...]
+    devices: dict[str, DeviceSpec] = attrs.field(eq=False)
+
+
 @attrs.frozen(kw_only=True)
 class RigSpec:
-    """A microscope, its optical devices (one per slot) and its channels."""
+    """A microscope, its optical devices (several of a kind when channels take different paths) and its channels."""
 
     name: str
     key: str = attrs.field(default=attrs.Factory(lambda self: self.name, takes_self=True))
     description: str | None = optional_str()
     microscope: MicroscopeSpec | None = None
-    excitation_source: ExcitationSourceSpec | None = None
-    excitation_filter: OpticalFilterSpec | None = None
-    dichroic_mirror: DichroicMirrorSpec | None = None
-    photodetector: PhotodetectorSpec | None = None
-    emission_filter: OpticalFilterSpec | None = None
-    objective_lens: ObjectiveLensSpec | None = None
+    optics: tuple[tuple[str, DeviceSpec], ...] = attrs.field(default=(), converter=lambda v: _in_light_path_order(v))
     channels: tuple[ChannelSpec, ...] = ()
 
     def devices(self) -> Iterator[tuple[str, DeviceSpec]]:
-        """(slot, device) for the microscope and every optical device given, in light-path order."""
-        for slot in ("microscope", *OPTICAL_SLOTS):
-            device = getattr(self, slot)
-            if device is not None:
+        """(slot, device) for the microscope and every optical device, in light-path order."""
+        if self.microscope is not None:
+            yield "microscope", self.microscope
+        for slot in OPTICAL_SLOTS:
+            for device in self.devices_in(slot):
                 yield slot, device
+
+    def devices_in(self, slot: str) -> tuple[DeviceSpec, ...]:
+        """The rig's devices of one kind (``"photodetector"``, ...), in the order given."""
+        return tuple(device for kind, device in self.optics if kind == slot)
+
+    def only(self, slot: str) -> DeviceSpec | None:
+        """The rig's one device of a kind; ``None`` when it has none or several."""
+        found = self.devices_in(slot)
+        return found[0] if len(found) == 1 else None
+
+    def path(self, channel: ChannelSpec) -> dict[str, DeviceSpec]:
+        """The devices a channel's light passes, by slot: the ones it names, else each kind's only one."""
+        found = {}
+        for slot in OPTICAL_SLOTS:
+            named = channel.named_device(slot)
+            device = (next((d for d in self.devices_in(slot) if d.name == named), None) if named is not None
+                      else self.only(slot))
+            if device is not None:
+                found[slot] = device
+        return found
 
     def channel(self, name: str) -> ChannelSpec | None:
         return next((c for c in self.channels if c.name == name), None)
 
-    @property
-    def excitation_mode(self) -> str | None:
-        return None if self.excitation_source is None else self.excitation_source.excitation_mode
+    def light_paths(self) -> list[LightPath]:
+        """The rig's distinct light paths, each with the channels taking it: one path (named like the rig)
+        when every channel takes the same devices, else one per path, named by the rig and its channels."""
+        groups: dict[tuple, list[ChannelSpec]] = {}
+        for channel in self.channels:
+            groups.setdefault(tuple((slot, d.key) for slot, d in self.path(channel).items()), []).append(channel)
+        if len(groups) <= 1:
+            channels = tuple(c.name for c in self.channels)
+            path = self.path(self.channels[0]) if self.channels else {s: d for s in OPTICAL_SLOTS if (d := self.only(s))}
+            return [LightPath(self.name, channels, path)]
+        return [LightPath(f"{self.name}_{'_'.join(c.name for c in members)}", tuple(c.name for c in members),
+                          self.path(members[0])) for members in groups.values()]
+
+    def light_path_of(self, channel: str) -> LightPath:
+        """The light path a channel of this rig takes."""
+        return next(p for p in self.light_paths() if channel in p.channels or not p.channels)
+
+    def excitation_mode_of(self, channel: str | None) -> str | None:
+        """The excitation mode of a channel's light source (the rig's only source when no channel is named)."""
+        spec = None if channel is None else self.channel(channel)
+        source = self.path(spec).get("excitation_source") if spec is not None else self.only("excitation_source")
+        return None if source is None else source.excitation_mode
+
+    # the one device of a kind, as rigs of a single light path read
+    excitation_source = property(lambda self: self.only("excitation_source"))
+    excitation_filter = property(lambda self: self.only("excitation_filter"))
+    dichroic_mirror = property(lambda self: self.only("dichroic_mirror"))
+    photodetector = property(lambda self: self.only("photodetector"))
+    emission_filter = property(lambda self: self.only("emission_filter"))
+    objective_lens = property(lambda self: self.only("objective_lens"))
 
     def problems(self, where: str | None = None) -> list[str]:
         where = where or f"rig {self.name!r}"
@@ -135,10 +206,33 @@ class RigSpec:
         if self.microscope is None:
             problems.append(f"{where}.microscope: required; call .microscope(manufacturer=..., model=...)")
         for slot, device in self.devices():
-            problems += device.problems(f"{where}.{slot}")
+            problems += device.problems(f"{where}.{slot}" if slot == "microscope" or len(self.devices_in(slot)) == 1
+                                        else f"{where}.{slot}[{device.name!r}]")
         names = [c.name for c in self.channels]
         for name in sorted({n for n in names if names.count(n) > 1}):
             problems.append(f"{where}.channels: channel {name!r} is defined twice; give each channel its own name")
         for channel in self.channels:
             problems += channel.problems(f"{where}.channels[{channel.name!r}]")
+            problems += self._path_problems(channel, f"{where}.channels[{channel.name!r}]")
         return problems
+
+    def _path_problems(self, channel: ChannelSpec, where: str) -> list[str]:
+        """A channel names devices the rig has, and one of each kind the rig has several of."""
+        problems = []
+        for slot in OPTICAL_SLOTS:
+            named, present = channel.named_device(slot), self.devices_in(slot)
+            listed = ", ".join(repr(d.name) for d in present) or "none"
+            label = slot.replace("_", " ")
+            if isinstance(named, str) and all(d.name != named for d in present):
+                problems.append(f"{where}.{slot}: the rig has no {label} {named!r} (its {label}s: {listed}); add it with "
+                                f".{slot}({named!r}, ...) or name one of those")
+            elif named is None and len(present) > 1:
+                problems.append(f"{where}.{slot}: the rig has {len(present)} {label}s ({listed}); say which this channel "
+                                f"uses: .channel({channel.name!r}, ..., {slot}=...)")
+        return problems
+
+
+def _in_light_path_order(optics: Any) -> tuple:
+    """(slot, device) pairs in light-path order, devices of one kind in the order given."""
+    pairs = tuple(tuple(pair) for pair in optics)
+    return tuple(sorted(pairs, key=lambda pair: OPTICAL_SLOTS.index(pair[0]) if pair[0] in OPTICAL_SLOTS else len(OPTICAL_SLOTS)))
