@@ -332,8 +332,10 @@ def test_all_zero_traces_are_written_without_a_warning(tmp_path, rig, space, for
 @pytest.mark.parametrize("frames,rois", [(0, ROIS), (FRAMES, 0)])
 def test_empty_traces_are_written_with_their_shape(tmp_path, rig, space, format, backend, suffix, frames, rois):
     source = numpy_segmentation(num_rois=rois, raw=np.ones((frames, rois), dtype="float32"))
+    source.set_property("snr", np.arange(rois, dtype="float32"), source.get_roi_ids())
     path = write(tmp_path, format, backend, suffix, segmentation(source, rig, space), name=f"empty{frames}x{rois}")
     with read(path) as nwbfile:
+        assert_column(roi_table(nwbfile), "snr", np.arange(rois, dtype="float32"))  # no ROIs: an empty column
         traces = [t for t in nwbfile.objects.values() if type(t).__name__ in ("RoiResponseSeries", "MicroscopyResponseSeries")]
         assert [(tuple(t.data.shape), t.data.dtype) for t in traces] == [((frames, rois), np.dtype("float32"))]
     if format == "legacy":

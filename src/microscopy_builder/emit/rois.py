@@ -10,7 +10,6 @@ name (see :mod:`microscopy_builder.specs.properties`).
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,7 +18,6 @@ import numpy as np
 from hdmf.common import ElementIdentifiers, VectorData, VectorIndex
 from hdmf.data_utils import GenericDataChunkIterator
 
-from ..errors import CompatibilityWarning
 from ..specs import TRACE_KINDS, SegmentationSpec
 from ..specs.properties import (
     CENTROIDS_KEY,
