@@ -126,15 +126,18 @@ def test_legacy_pixel_masks_warn_that_roiextractors_cannot_read_them(series):
         new_session("ndx-microscopy").add(series).add(mb.SegmentationBuilder("P").from_extractor(source).series(series).masks("pixel"))
 
 
-def test_an_all_zero_trace_asked_for_by_name_warns(tmp_path, series):
+def test_an_all_zero_trace_asked_for_by_name_is_written_without_a_warning(tmp_path, series):
     source = generate_dummy_segmentation_extractor(num_rows=ROWS, num_columns=COLUMNS, num_samples=FRAMES)
     source.get_traces_dict()["deconvolved"][:] = 0.0
     session = new_session("legacy").add(series).add(
         mb.SegmentationBuilder("PlaneSegmentation").from_extractor(source).series(series).traces("raw", "deconvolved"))
-    with pytest.warns(mb.CompatibilityWarning, match="'deconvolved' traces are empty or all zero"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", mb.CompatibilityWarning)
         path = session.write(tmp_path / "zero.nwb")
     with read(path) as nwbfile:
-        assert sorted(nwbfile.processing["ophys"]["Fluorescence"].roi_response_series) == ["RoiResponseSeries"]
+        traces = nwbfile.processing["ophys"]["Fluorescence"].roi_response_series
+        assert sorted(traces) == ["Deconvolved", "RoiResponseSeries"]
+        np.testing.assert_array_equal(traces["Deconvolved"].data[:], np.zeros((FRAMES, 10)))
 
 
 # -- builder fields that reach the file ----------------------------------------------------------------------------------

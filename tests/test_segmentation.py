@@ -29,7 +29,7 @@ def integer_id_segmentation(num_rois: int = 5) -> NumpySegmentationExtractor:
         image_masks=masks,
         raw=rng.random((FRAMES, num_rois)),
         dff=rng.random((FRAMES, num_rois)),
-        deconvolved=np.zeros((FRAMES, num_rois)),  # all zero: skipped, not written
+        deconvolved=np.zeros((FRAMES, num_rois)),  # all zero: data like any other, written
         mean_image=rng.random((ROWS, COLUMNS)),
         roi_ids=[10 + i for i in range(num_rois)],
         accepted_list=[10, 12, 13],
@@ -94,7 +94,8 @@ def test_legacy_integer_ids_acceptance_and_given_centroids(tmp_path, series):
     assert reader.get_roi_ids() == [10, 11, 12, 13, 14]
     np.testing.assert_array_equal(reader.get_property("accepted", reader.get_roi_ids()), [1, 0, 1, 1, 0])
     np.testing.assert_allclose(reader.get_property("roi_centroids", reader.get_roi_ids()), source.get_property("roi_centroids", source.get_roi_ids()))
-    assert {k for k, v in reader.get_traces_dict().items() if v is not None} == {"raw", "dff"}  # all-zero deconvolved skipped
+    assert {k for k, v in reader.get_traces_dict().items() if v is not None} == {"raw", "dff", "deconvolved"}
+    np.testing.assert_array_equal(reader.get_traces(name="deconvolved"), np.zeros((FRAMES, 5)))  # all zero, written
     assert reader.get_sampling_frequency() == 15.0
     with read(path) as nwbfile:
         assert "roi_name" not in nwbfile.processing["ophys"]["ImageSegmentation"]["PlaneSegmentation"].colnames

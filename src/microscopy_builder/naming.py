@@ -34,6 +34,8 @@ class Claim:
     parent_type
         ``(namespace, neurodata type)`` of the parent, whose own fields' names are reserved; ``None``
         for a group of no type.
+    fix
+        What to do when the name is taken, when more is needed than renaming the object.
     """
 
     parent: str
@@ -41,6 +43,7 @@ class Claim:
     what: str
     identity: tuple
     parent_type: tuple[str, str] | None = None
+    fix: str | None = None
 
 
 #: fixed children of untyped groups, by the parent as claims name it
@@ -71,13 +74,13 @@ def clash_problems(claims: Iterable[Claim], reserved: Mapping[str, frozenset[str
             field = f"a field of every {claim.parent_type[1]}" if claim.parent_type else "a group NWB keeps there"
             problems.append(
                 f"{claim.what}: the name {claim.name!r} is reserved in {claim.parent} ({field}); pynwb could not "
-                f"read the file back: rename the {claim.what.split(' ')[0]}"
+                f"read the file back: {claim.fix or 'rename the ' + claim.what.split(' ')[0]}"
             )
             continue
         first = taken.setdefault((claim.parent, claim.name), claim)
         if first.identity != claim.identity:
             problems.append(
                 f"{claim.what}: {first.what} already has the name {claim.name!r} in {claim.parent}; two objects of "
-                f"one name in one group make the file unreadable: rename one of them"
+                f"one name in one group make the file unreadable: {claim.fix or 'rename one of them'}"
             )
     return list(dict.fromkeys(problems))

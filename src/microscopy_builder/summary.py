@@ -6,6 +6,7 @@ it walks the file's objects by neurodata type rather than expecting a layout.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -72,40 +73,90 @@ def _model(device: Any) -> str:
     return " ".join(str(v) for v in legacy if v) or "-"
 
 
-def summarize(nwbfile: Any) -> list[str]:
-    """The lines of the tree."""
-    namespaces = sorted({getattr(o, "namespace", "core") for o in nwbfile.objects.values()})
-    layout = "ndx-microscopy" if "ndx-microscopy" in namespaces else "core pynwb.ophys"
-    lines = [f"{nwbfile.identifier}: {nwbfile.session_description!r} ({layout} layout)"]
-    lines.append(f"  started {nwbfile.session_start_time.isoformat()}")
+def stored_links(obj: Any, nwbfile: Any) -> dict[str, str] | None:
+    """``{link name: target name}`` of the links ``obj``'s group holds in the file; ``None`` when
+    ``nwbfile`` was not read from a file.
 
-    devices = list(nwbfile.devices.values())
-    lines.append(f"devices ({len(devices)})")
-    lines += [f"  {d.name}: {type(d).__name__}, model {_model(d)}" for d in devices]
+    The names come from the backend's own reading of the stored links (an HDF5 group's soft links
+    by h5py, a Zarr group's ``zarr_link`` attribute by hdmf-zarr), not from the object's fields:
+    on read, hdmf fills every field whose target type matches a link, so a ``MicroscopyRig`` with
+    one ``emission_filter`` link also shows it as its ``excitation_filter``.
+    """
+    io = getattr(nwbfile, "read_io", None)
+    manager = getattr(io, "manager", None)
+    builder = None if manager is None else manager.get_builder(obj)
+    if builder is None:
+        return None
+    return {name: link.builder.name for name, link in builder.links.items()}
 
+
+def _rig_line(rig: Any, nwbfile: Any) -> str:
+    """A rig and the devices it links, in the order of its fields, as the file holds them."""
+    links = stored_links(rig, nwbfile)
+    if links is None:  # a file in memory: its fields are what was set
+        links = {f: v.name for f, v in rig.fields.items() if hasattr(v, "neurodata_type") and f != "parent"}
+    known = [f for f in rig.fields if f in links]
+    ordered = known + sorted(set(links) - set(known))
+    return f"  {rig.name}: " + ", ".join(f"{field.replace('_', ' ')} {links[field]}" for field in ordered)
+
+
+def _nm(value: Any) -> str:
+    """A wavelength in nm; NaN (a placeholder for a wavelength nobody gave) is ``unknown``."""
+    value = float(value)
+    return "unknown" if math.isnan(value) else f"{value:g} nm"
+
+
+def _channel_text(name: str, excitation: Any, emission: Any) -> str:
+    parts = [f"{kind} {_nm(value)}" for kind, value in (("excitation", excitation), ("emission", emission))
+             if value is not None]
+    return name + (f" ({', '.join(parts)})" if parts else "")
+
+
+def _series_light(series: Any) -> str:
+    """``; channel NAME (wavelengths), indicator LABEL`` of a series, from either layout."""
+    channel = getattr(series, "microscopy_channel", None)
+    if channel is not None:  # ndx-microscopy: the series' MicroscopyChannel and its Indicator
+        text = _channel_text(channel.name, getattr(channel, "excitation_wavelength_in_nm", None),
+                             getattr(channel, "emission_wavelength_in_nm", None))
+        indicator = getattr(channel, "indicator", None)
+        label = None if indicator is None else getattr(indicator, "label", None) or indicator.name
+    else:  # core NWB: the ImagingPlane's OpticalChannels, excitation and indicator
+        plane = getattr(series, "imaging_plane", None)
+        if plane is None:
+            return ""
+        excitation = getattr(plane, "excitation_lambda", None)
+        text = " / ".join(_channel_text(c.name, excitation, getattr(c, "emission_lambda", None))
+                          for c in plane.optical_channel)
+        label = getattr(plane, "indicator", None)
+    return f"; channel {text}" + (f", indicator {label}" if label else "")
+
+
+def _rig_lines(nwbfile: Any) -> list[str]:
     metadata = nwbfile.lab_meta_data.get("microscopy_experiment_metadata")
-    if metadata is not None:
-        rigs = list(metadata.microscopy_rigs.values())
-        lines.append(f"rigs ({len(rigs)})")
-        for rig in rigs:
-            parts = [f"{field.replace('_', ' ')} {value.name}" for field, value in rig.fields.items()
-                     if hasattr(value, "neurodata_type") and field != "parent"]
-            lines.append(f"  {rig.name}: " + ", ".join(parts))
-        indicators = list(metadata.indicators.values())
-        lines.append(f"indicators ({len(indicators)})")
-        lines += [f"  {i.name}: {i.label}" for i in indicators]
+    if metadata is None:
+        return []
+    rigs = list(metadata.microscopy_rigs.values())
+    lines = [f"rigs ({len(rigs)})", *(_rig_line(rig, nwbfile) for rig in rigs)]
+    indicators = list(metadata.indicators.values())
+    return lines + [f"indicators ({len(indicators)})", *(f"  {i.name}: {i.label}" for i in indicators)]
 
+
+def _channel_lines(nwbfile: Any) -> list[str]:
     channels = _by_type(nwbfile, ("MicroscopyChannel", "OpticalChannel"))
-    if channels:
-        lines.append(f"channels ({len(channels)})")
-        for channel in channels:
-            excitation = getattr(channel, "excitation_wavelength_in_nm", None)
-            emission = getattr(channel, "emission_wavelength_in_nm", None) or getattr(channel, "emission_lambda", None)
-            lines.append(f"  {channel.name}" + (f": excitation {excitation:g} nm" if excitation else "")
-                         + (f"{',' if excitation else ':'} emission {emission:g} nm" if emission else ""))
+    if not channels:
+        return []
+    lines = [f"channels ({len(channels)})"]
+    for channel in channels:
+        excitation = getattr(channel, "excitation_wavelength_in_nm", None)
+        emission = getattr(channel, "emission_wavelength_in_nm", None) or getattr(channel, "emission_lambda", None)
+        parts = [f"{kind} {_nm(value)}" for kind, value in (("excitation", excitation), ("emission", emission)) if value]
+        lines.append(f"  {channel.name}" + (f": {', '.join(parts)}" if parts else ""))
+    return lines
 
+
+def _space_lines(nwbfile: Any) -> list[str]:
     spaces = _by_type(nwbfile, SPACE_TYPES)
-    lines.append(f"imaging spaces ({len(spaces)})")
+    lines = [f"imaging spaces ({len(spaces)})"]
     for space in spaces:
         target = getattr(space, "anatomical_target", None) or getattr(space, "location", None)
         grid = next((getattr(space, f) for f in ("pixel_size_in_um", "voxel_size_in_um", "grid_spacing")
@@ -114,13 +165,14 @@ def summarize(nwbfile: Any) -> list[str]:
         indicator = getattr(space, "indicator", None)
         lines.append(f"  {space.name}: {type(space).__name__} in {target}{grid_text}"
                      + (f", indicator {indicator}" if isinstance(indicator, str) else ""))
+    return lines
 
+
+def _data_lines(nwbfile: Any) -> list[str]:
     series = _by_type(nwbfile, SERIES_TYPES)
-    lines.append(f"imaging series ({len(series)})")
-    for item in series:
-        data = item.data
-        lines.append(f"  {_location(item)}: {type(item).__name__} {tuple(data.shape)} {data.dtype}, {_timing(item)}")
-
+    lines = [f"imaging series ({len(series)})"]
+    lines += [f"  {_location(item)}: {type(item).__name__} {tuple(item.data.shape)} {item.data.dtype}, "
+              f"{_timing(item)}{_series_light(item)}" for item in series]
     tables = _by_type(nwbfile, TABLE_TYPES)
     lines.append(f"segmentations ({len(tables)})")
     for table in tables:
@@ -131,3 +183,15 @@ def summarize(nwbfile: Any) -> list[str]:
         lines.append(f"traces ({len(traces)})")
         lines += [f"  {_location(t)}: {type(t).__name__} {tuple(t.data.shape)}, {_timing(t)}" for t in traces]
     return lines
+
+
+def summarize(nwbfile: Any) -> list[str]:
+    """The lines of the tree."""
+    namespaces = sorted({getattr(o, "namespace", "core") for o in nwbfile.objects.values()})
+    layout = "ndx-microscopy" if "ndx-microscopy" in namespaces else "core pynwb.ophys"
+    lines = [f"{nwbfile.identifier}: {nwbfile.session_description!r} ({layout} layout)"]
+    lines.append(f"  started {nwbfile.session_start_time.isoformat()}")
+    devices = list(nwbfile.devices.values())
+    lines.append(f"devices ({len(devices)})")
+    lines += [f"  {d.name}: {type(d).__name__}, model {_model(d)}" for d in devices]
+    return lines + _rig_lines(nwbfile) + _channel_lines(nwbfile) + _space_lines(nwbfile) + _data_lines(nwbfile)

@@ -32,6 +32,7 @@ from .rois import (
     mask_type,
     roi_columns,
     summary_images,
+    trace_data,
     written_traces,
 )
 from .timing import Timing, native_timestamps, resolve_timing, timing_of
@@ -280,12 +281,13 @@ class Emitter(ABC):
                 name=override.name or self.trace_name(segmentation, kind),
                 description=override.description or TRACE_DESCRIPTIONS[kind],
                 unit=override.unit or "n.a.",
-                data=TraceIterator(data),
+                data=trace_data(data),
                 rois=rois_region,
                 timing=timing,
                 source_series=source_series,
             )
-            self.streamed_datasets.append(trace)
+            if isinstance(trace.data, TraceIterator):  # an empty trace is stored as it is
+                self.streamed_datasets.append(trace)
         return table
 
     def _roi_table(

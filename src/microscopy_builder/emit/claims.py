@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from ..naming import Claim
 from ..specs import TRACE_KINDS, DeviceModelSpec, RigSpec, SegmentationSpec, SeriesSpec
+from ..specs.properties import column_keys
+from ..specs.sources import segmentation_shape
 
 if TYPE_CHECKING:
     from .base import Emitter
@@ -92,7 +94,24 @@ def _segmentation_claims(emitter: Emitter, segmentation: SegmentationSpec) -> li
         parent, parent_type = emitter.trace_parent(segmentation, kind)
         claims.append(Claim(parent, name, f"{kind!r} traces of segmentation {segmentation.name!r}",
                             ("trace", segmentation.key, kind), parent_type))
-    return claims + emitter.segmentation_claims(segmentation, table_parent, table_type)
+    claims += emitter.segmentation_claims(segmentation, table_parent, table_type)
+    return claims + property_claims(segmentation, table_parent, table_type)  # last: a clash names the property
+
+
+def property_claims(segmentation: SegmentationSpec, table: str, table_type: tuple[str, str]) -> list[Claim]:
+    """A column per per-ROI property, named as its key (see ``specs.properties``)."""
+    source = segmentation.source
+    if source is None or not hasattr(source, "get_roi_ids"):
+        return []
+    keys = column_keys(source, acceptance=segmentation.include_acceptance, centroids=segmentation.include_centroids,
+                       axes=len(segmentation_shape(source)))
+    return [
+        Claim(table, key, f"ROI property {key!r} of the extractor of segmentation {segmentation.name!r}",
+              ("property", key), table_type,
+              fix=f"rename the property in the extractor; every property becomes a column named as its key, and "
+                  f"{key!r} cannot be one here")
+        for key in keys if isinstance(key, str)
+    ]
 
 
 def written_trace_kinds(segmentation: SegmentationSpec) -> list[str]:

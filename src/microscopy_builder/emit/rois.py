@@ -3,13 +3,13 @@
 Both formats store ROIs as a DynamicTable with the same column names (``image_mask`` or
 ``pixel_mask`` + ``pixel_mask_index``, ``Accepted``, ``Rejected``, ``ROICentroids``, ``roi_name``),
 so the columns are built here once; the emitters only choose the table class, its parent, and the
-axis order of image masks.
+axis order of image masks. Every other per-ROI property of the extractor is a column of its own
+name (see :mod:`microscopy_builder.specs.properties`).
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,8 +18,15 @@ import numpy as np
 from hdmf.common import ElementIdentifiers, VectorData, VectorIndex
 from hdmf.data_utils import GenericDataChunkIterator
 
-from ..errors import CompatibilityWarning
 from ..specs import TRACE_KINDS, SegmentationSpec
+from ..specs.properties import (
+    CENTROIDS_KEY,
+    acceptance_keys,
+    centroid_property_fits,
+    column_keys,
+    property_description,
+    property_values,
+)
 from ..specs.sources import native_dtype, segmentation_shape
 
 PIXEL_MASK_DTYPE = np.dtype([("x", "<u4"), ("y", "<u4"), ("weight", "<f4")])
@@ -37,11 +44,6 @@ TRACE_DESCRIPTIONS = {
     "baseline": "Baseline fluorescence of each ROI.",
     "background": "Fluorescence of each background component.",
 }
-
-# Property names roiextractors' extractors use for acceptance, most specific first.
-_ACCEPTED_KEYS = ("is_accepted", "accepted", "iscell")
-_REJECTED_KEYS = ("is_rejected", "rejected")
-
 
 @attrs.frozen
 class RoiSet:
@@ -120,50 +122,79 @@ def roi_columns(
         columns += [sparse_column, VectorIndex(name=f"{kind}_mask_index", data=ends, target=sparse_column)]
     if rois.names is not None:
         columns.append(VectorData(name="roi_name", description="ROI ids as the segmentation named them.", data=rois.names))
-    if segmentation.include_acceptance and not rois.is_background:
+    if not rois.is_background:  # roiextractors sets properties on cell ROIs only
+        columns += derived_columns(segmentation, rois) + property_columns(segmentation, rois)
+    return ElementIdentifiers(name="id", data=rois.integer_ids), columns
+
+
+def derived_columns(segmentation: SegmentationSpec, rois: RoiSet) -> list[VectorData]:
+    """``Accepted`` / ``Rejected`` (from the acceptance properties) and ``ROICentroids``, when selected."""
+    source, columns = segmentation.source, []
+    if segmentation.include_acceptance:
         accepted, rejected = acceptance(source, rois.roi_ids)
         if accepted is not None:
             columns.append(VectorData(name="Accepted", description="1 if the ROI was accepted as a cell, else 0.", data=accepted))
             columns.append(VectorData(name="Rejected", description="1 if the ROI was rejected, else 0.", data=rejected))
-    if segmentation.include_centroids and not rois.is_background:
-        axes = "(x, y, z) = (column, row, plane)" if volumetric else "(x, y) = (column, row)"
+    if segmentation.include_centroids:
+        axes = "(x, y, z) = (column, row, plane)" if segmentation.space.is_volumetric else "(x, y) = (column, row)"
         columns.append(
-            VectorData(
-                name="ROICentroids",
-                description=f"Centre of each ROI in pixels, {axes}.",
-                data=centroids_xy(source, rois.roi_ids),
-            )
+            VectorData(name="ROICentroids", description=f"Centre of each ROI in pixels, {axes}.",
+                       data=centroids_xy(source, rois.roi_ids))
         )
-    return ElementIdentifiers(name="id", data=rois.integer_ids), columns
+    return columns
+
+
+def property_columns(segmentation: SegmentationSpec, rois: RoiSet) -> list[VectorData]:
+    """A column per property of the extractor, named as its key, holding its values in their dtype."""
+    source = segmentation.source
+    return [
+        VectorData(name=key, description=property_description(source, key),
+                   data=property_values(source, key, rois.roi_ids))
+        for key in column_keys(source, acceptance=segmentation.include_acceptance,
+                               centroids=segmentation.include_centroids, axes=len(segmentation_shape(source)))
+    ]
 
 
 def acceptance(source: Any, roi_ids: list) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """Accepted / rejected flags (uint8) from the extractor's properties; ``(None, None)`` if it has none."""
-    keys = set(source.get_property_keys()) if hasattr(source, "get_property_keys") else set()
-    accepted_key = next((k for k in _ACCEPTED_KEYS if k in keys), None)
-    rejected_key = next((k for k in _REJECTED_KEYS if k in keys), None)
+    """Accepted / rejected flags (uint8) from the extractor's properties; ``(None, None)`` if it has none.
+
+    A flag given as a number is set when non-zero. A NaN flag (a float property with no verdict
+    for that ROI) is neither accepted nor rejected: 0 in both columns.
+    """
+    accepted_key, rejected_key = acceptance_keys(source)
     if accepted_key is None and rejected_key is None:
         return None, None
-    accepted = None if accepted_key is None else np.asarray(source.get_property(accepted_key, roi_ids)).astype(bool)
-    rejected = None if rejected_key is None else np.asarray(source.get_property(rejected_key, roi_ids)).astype(bool)
-    accepted = ~rejected if accepted is None else accepted
-    rejected = ~accepted if rejected is None else rejected
-    return accepted.astype("uint8"), rejected.astype("uint8")
+    accepted, accepted_known = _flags(source, accepted_key, roi_ids)
+    rejected, rejected_known = _flags(source, rejected_key, roi_ids)
+    if accepted is None:
+        accepted, accepted_known = ~rejected & rejected_known, rejected_known
+    if rejected is None:
+        rejected, rejected_known = ~accepted & accepted_known, accepted_known
+    return (accepted & accepted_known).astype("uint8"), (rejected & rejected_known).astype("uint8")
+
+
+def _flags(source: Any, key: str | None, roi_ids: list) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(flag, known) per ROI of one acceptance property; ``(None, None)`` without the key."""
+    if key is None:
+        return None, None
+    values = np.asarray(source.get_property(key, roi_ids))
+    known = ~np.isnan(values) if values.dtype.kind == "f" else np.ones(values.shape, dtype=bool)
+    return np.where(known, values, 0).astype(bool), known
 
 
 def centroids_xy(source: Any, roi_ids: list) -> np.ndarray:
-    """ROI centres as (x, y[, z]): the extractor's ``roi_centroids`` (rows, columns) or the mask-weighted mean."""
-    keys = set(source.get_property_keys()) if hasattr(source, "get_property_keys") else set()
+    """ROI centres as (x, y[, z]), float64: the extractor's ``roi_centroids`` (row, column[, plane])
+    when it has one centre per ROI, else the mask-weighted mean."""
     volumetric = len(segmentation_shape(source)) == 3
-    if "roi_centroids" in keys and not volumetric:
-        rows_columns = np.asarray(source.get_property("roi_centroids", roi_ids), dtype="float64")
-        return rows_columns[:, ::-1].copy()
+    x_y_z = [1, 0, 2] if volumetric else [1, 0]
+    if centroid_property_fits(source, len(x_y_z)):
+        rows_columns = np.asarray(source.get_property(CENTROIDS_KEY, roi_ids), dtype="float64")
+        return rows_columns[:, x_y_z].copy()
     centres = np.zeros((len(roi_ids), 3 if volumetric else 2))
     for index, mask in enumerate(source.get_roi_pixel_masks(roi_ids=roi_ids)):
         mask = np.asarray(mask, dtype="float64")  # rows of (y, x[, z], weight)
         weights = np.abs(mask[:, -1]) if len(mask) else np.ones(0)
         if weights.sum() > 0:
-            x_y_z = [1, 0, 2] if volumetric else [1, 0]
             centres[index] = np.average(mask[:, x_y_z], axis=0, weights=weights)
     return centres
 
@@ -256,8 +287,19 @@ class TraceIterator(GenericDataChunkIterator):
         return self._shape
 
 
+def trace_data(data: Any) -> TraceIterator | np.ndarray:
+    """What a trace series stores: streamed blocks of frames, or, for an empty (0-frame or 0-ROI)
+    array, that empty array itself (HDF5 and Zarr cannot chunk a zero-length axis)."""
+    if 0 in tuple(data.shape):
+        return np.zeros(tuple(int(n) for n in data.shape), dtype=native_dtype(data.dtype))
+    return TraceIterator(data)
+
+
 def written_traces(segmentation: SegmentationSpec, background: RoiSet | None) -> list[tuple[str, Any]]:
-    """(kind, data) of every trace to write: selected, present, not all zero; background only with its masks."""
+    """(kind, data) of every trace to write: selected and present; background only with its masks.
+
+    All-zero traces are written: they are data (a silent ROI's deconvolved trace is all zero).
+    """
     available = segmentation.source.get_traces_dict()
     selected = segmentation.traces or TRACE_KINDS
     chosen = []
@@ -265,24 +307,8 @@ def written_traces(segmentation: SegmentationSpec, background: RoiSet | None) ->
         data = available.get(kind)
         if kind not in selected or data is None or (kind == "background" and background is None):
             continue
-        if 0 in data.shape or all_zero(data):
-            if segmentation.traces is not None:  # asked for by name: say why it is missing
-                warnings.warn(
-                    f"segmentation {segmentation.name!r}: the {kind!r} traces are empty or all zero and are not "
-                    f"written",
-                    CompatibilityWarning,
-                    stacklevel=2,
-                )
-            continue
         chosen.append((kind, data))
     return chosen
-
-
-def all_zero(data: Any, block_bytes: int = TRACE_BUFFER_BYTES) -> bool:
-    """Whether a trace array is all zeros, read a block at a time (stops at the first non-zero block)."""
-    frames, rois = data.shape
-    step = max(1, block_bytes // max(1, rois * np.dtype(data.dtype).itemsize))
-    return not any(np.any(np.asarray(data[start : start + step])) for start in range(0, frames, step))
 
 
 def summary_images(segmentation: SegmentationSpec) -> list[tuple[str, str, np.ndarray]]:

@@ -9,6 +9,7 @@ import attrs
 import numpy as np
 
 from ._fields import identity_field, optional_str
+from .properties import property_problems
 from .rig import RigSpec
 from .series import SeriesSpec, space_fit_problems
 from .sources import describe_shape, dtype_problem, has_usable_rate, imaging_shape, native_timestamps, segmentation_shape
@@ -113,6 +114,8 @@ class SegmentationSpec:
         problems += roi_id_problems(list(source.get_roi_ids()), f"{where}.source")
         if self.include_background:
             problems += roi_id_problems(list(source.get_background_ids()), f"{where}.source background")
+        problems += property_problems(source, where, acceptance=self.include_acceptance,
+                                      centroids=self.include_centroids, axes=len(mask_shape))
         available = {k: v for k, v in source.get_traces_dict().items() if v is not None}
         for kind in self.traces or ():
             if kind in TRACE_KINDS and kind not in available:
