@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import warnings
+
 import ndx_microscopy as ndx
 import ndx_ophys_devices as devices_ext
 
@@ -21,9 +23,11 @@ from ..specs import (
     SeriesSpec,
     safe_name,
 )
+from ..errors import CompatibilityWarning
 from ..naming import Claim
 from ..specs.rig import LightPath
 from .adopt import add_or_reuse
+from .claims import segmentation_images
 from .base import Emitter, model_text, refuse_taken_name, split_typed
 from .fields import join_description
 from .grouping import Group, Layout, plan_layout
@@ -318,7 +322,37 @@ class MicroscopyEmitter(Emitter):
             columns=columns,
         )
         module.data_interfaces[SEGMENTATIONS_NAME].add_segmentation(table)
+        if segmentation.series is None and not name.startswith("Background"):
+            self._keep_channel_without_movie(segmentation, images)
         return table
+
+    def _keep_channel_without_movie(self, segmentation: SegmentationSpec, images: list) -> None:
+        """A segmentation without its movie (Suite2p, CaImAn output) keeps its channel, wavelengths, indicator and
+        rig on a static image of its mean image (else its first summary image): ndx-microscopy holds a channel
+        only in a series or a static image."""
+        rig, channel = segmentation.rig, segmentation.channel
+        if rig is None or channel is None:
+            return
+        if not images:
+            warnings.warn(
+                f"segmentation {segmentation.name!r}: the ndx-microscopy format keeps a channel (its wavelengths and "
+                f"indicator) only with an imaging series or a static image; this segmentation has neither, so channel "
+                f"{channel!r} of rig {rig.name!r} is not written (the rig is). Give it its movie with .series(...), or a "
+                f"summary image", CompatibilityWarning, stacklevel=2)
+            return
+        original, written, image = next((i for i in images if i[0].lower() in MEAN_IMAGES), images[0])
+        image_class, space_field = _by_geometry(segmentation.space, ndx.PlanarMicroscopyStaticImage,
+                                                ndx.VolumetricMicroscopyStaticImage)
+        static = image_class(
+            name=static_image_name(segmentation.name, written),
+            description=f"{image_description(original)} Of segmentation {segmentation.name}, whose movie is not in the "
+                        f"file: it carries the channel and rig the segmented data was recorded with.",
+            microscopy_channel=self.emit_channel(rig, rig.channel(channel)),
+            microscopy_rig=self.rig_for(rig, channel),
+            data=image if image.ndim == 2 else image.transpose(2, 0, 1),
+            **{space_field: self.emit_space(segmentation.space, self.segmentation_frame_shape(segmentation))},
+        )
+        self.ophys_module().add(static)
 
     def _add_trace(self, segmentation: SegmentationSpec, kind: str, **fields: Any) -> Any:
         timing, source_series = fields.pop("timing"), fields.pop("source_series")
@@ -374,15 +408,37 @@ class MicroscopyEmitter(Emitter):
 
     def segmentation_claims(self, segmentation: SegmentationSpec, table: str, table_type: tuple) -> list[Claim]:
         container = f"{segmentation.name}ResponseSeries"
-        return [
+        claims = [
             Claim(table, segmentation.space.name, f"space {segmentation.space.name!r}", ("space", segmentation.space.key),
                   table_type),
             Claim("processing/ophys", container, f"the trace container of segmentation {segmentation.name!r}",
                   ("container", container), ("core", "ProcessingModule")),
         ]
+        images = segmentation_images(segmentation)
+        if segmentation.series is None and segmentation.rig is not None and segmentation.channel is not None and images:
+            chosen = next((i for i in images if i.lower() in MEAN_IMAGES), images[0])
+            name = static_image_name(segmentation.name, segmentation.image_name(chosen))
+            image_class, _ = _by_geometry(segmentation.space, ndx.PlanarMicroscopyStaticImage, ndx.VolumetricMicroscopyStaticImage)
+            parent, parent_type = f"static image {name!r}", (NAMESPACE, image_class.__name__)
+            claims += [
+                Claim("processing/ophys", name, f"the static image carrying segmentation {segmentation.name!r}'s channel",
+                      ("static image", segmentation.key), ("core", "ProcessingModule")),
+                Claim(parent, segmentation.space.name, f"space {segmentation.space.name!r}", ("space", segmentation.space.key),
+                      parent_type),
+                Claim(parent, segmentation.channel, f"channel {segmentation.channel!r} of rig {segmentation.rig.name!r}",
+                      ("channel", segmentation.rig.key, segmentation.channel), parent_type),
+            ]
+        return claims
 
 
 NAMESPACE = "ndx-microscopy"
+#: summary images that picture a channel best, by the names extractors give them
+MEAN_IMAGES = ("mean", "meanimg", "mean_image")
+
+
+def static_image_name(segmentation: str, image: str) -> str:
+    """The static image carrying a movie-less segmentation's channel: ``PlaneSegmentation_mean``."""
+    return f"{segmentation}_{image}"
 
 
 def placeholder_indicator_key(rig: RigSpec, channel: ChannelSpec) -> str:
