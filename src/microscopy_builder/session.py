@@ -31,6 +31,7 @@ from .io.repack import stream_large_datasets
 from .io.namespaces import drop_extension_namespaces, namespaces_in_use
 from .emit.timing import resolve_timing
 from .naming import clash_problems
+from .plausibility import implausible_values, source_rate_problems
 from .registry import Registry, registrations
 from .specs import ImagingSpaceSpec, RigSpec, SegmentationSpec, SeriesSpec
 from .specs.sources import describe_shape, imaging_shape, segmentation_shape
@@ -336,7 +337,10 @@ class Session:
         if errors:  # placeholders are known only by emitting, which needs a sound description
             return ValidationReport.of([*errors, *subject_errors], subject_warnings)
         placeholders = self._dry_run_placeholders()
-        return ValidationReport.of(subject_errors, [*placeholders, *_rate_mismatches(series, segmentations), *subject_warnings])
+        unlikely = implausible_values([*self._registry.of_kind("rig"), *self._registry.of_kind("space"), *series])
+        unlikely += [p for s in series for p in source_rate_problems(s)]
+        return ValidationReport.of(subject_errors, [*placeholders, *unlikely, *_rate_mismatches(series, segmentations),
+                                                    *subject_warnings])
 
     def _format_needs(self, spec: Any) -> list[str]:
         """What the session's format needs beyond the description itself."""

@@ -104,7 +104,7 @@ def rig_to_dict(builder: Any) -> dict[str, Any]:
 def _channel_dict(channel: Any) -> dict[str, Any]:
     fields = spec_fields(channel)
     indicator = channel.indicator
-    if indicator is not None and spec_fields(indicator) == {"label": indicator.label}:
+    if isinstance(indicator, IndicatorSpec) and spec_fields(indicator) == {"label": indicator.label}:
         fields["indicator"] = indicator.label
     return fields
 

@@ -99,7 +99,26 @@ class LegacyEmitter(Emitter):
         return devices
 
     # -- planes and series --------------------------------------------------------------------------
-    def emit_plane(self, space: ImagingSpaceSpec, rig: RigSpec, channel_name: str, imaging_rate: float | None) -> ImagingPlane:
+    def emit(self, rigs: Any, series: Any, segmentations: Any = ()) -> None:
+        """As every emitter does, knowing first the rates of everything on each imaging plane."""
+        self._plane_rates: dict[str, set[float | None]] = {}
+        for item in series:
+            self._plane_rates.setdefault(plane_key(item.space, item.rig, item.channel), set()).add(resolve_timing(item).rate)
+        for item in segmentations:
+            if item.series is None and item.rig is not None and item.channel is not None:
+                key = plane_key(item.space, item.rig, item.channel)
+                self._plane_rates.setdefault(key, set()).add(self.segmentation_timing(item).rate)
+        super().emit(rigs, series, segmentations)
+
+    def plane_rate(self, space: ImagingSpaceSpec, rig: RigSpec, channel: str) -> float | None:
+        """An ImagingPlane's ``imaging_rate``: the one rate of everything on it, else none (each series has its own)."""
+        rates = getattr(self, "_plane_rates", {}).get(plane_key(space, rig, channel), set())
+        held = self.nwbfile.imaging_planes.get(self.plane_name(space, rig, channel))
+        if held is not None:  # appending: the plane in the file stays as it is; series carry their own rates
+            return held.imaging_rate
+        return next(iter(rates)) if len(rates) == 1 else None
+
+    def emit_plane(self, space: ImagingSpaceSpec, rig: RigSpec, channel_name: str) -> ImagingPlane:
         def make() -> ImagingPlane:
             devices = self.rig_for(rig, channel_name)
             channel = rig.channel(channel_name)
@@ -126,7 +145,7 @@ class LegacyEmitter(Emitter):
                 excitation_lambda=channel.excitation_wavelength_nm,
                 indicator=indicator,
                 location=location,
-                imaging_rate=imaging_rate,
+                imaging_rate=self.plane_rate(space, rig, channel_name),
                 reference_frame=None if origin is None else origin.reference_frame,
                 origin_coords=None if origin is None else list(origin.coordinates),
                 origin_coords_unit="meters" if origin is None else origin.unit,
@@ -159,7 +178,7 @@ class LegacyEmitter(Emitter):
         common: dict[str, Any] = dict(
             name=series.name,
             description=self.series_description(series),
-            imaging_plane=self.emit_plane(series.space, series.rig, series.channel, timing.regular_rate),
+            imaging_plane=self.emit_plane(series.space, series.rig, series.channel),
             data=data,
             unit=series.unit,
             conversion=series.conversion,
@@ -195,9 +214,8 @@ class LegacyEmitter(Emitter):
     def _segmentation_plane(self, segmentation: SegmentationSpec) -> ImagingPlane:
         series = segmentation.series
         if series is not None:
-            return self.emit_plane(series.space, series.rig, series.channel, resolve_timing(series).regular_rate)
-        rate = self.segmentation_timing(segmentation).regular_rate
-        return self.emit_plane(segmentation.space, segmentation.rig, segmentation.channel, rate)
+            return self.emit_plane(series.space, series.rig, series.channel)
+        return self.emit_plane(segmentation.space, segmentation.rig, segmentation.channel)
 
     def _ophys_container(self, container_class: type, name: str) -> Any:
         module = self.ophys_module()

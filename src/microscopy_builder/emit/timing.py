@@ -27,10 +27,6 @@ class Timing:
             return {"timestamps": self.timestamps}
         return {"rate": self.rate, "starting_time": self.starting_time}
 
-    @property
-    def regular_rate(self) -> float | None:
-        return self.rate
-
 
 def resolve_timing(series: SeriesSpec) -> Timing:
     """A series' timing: its overrides first, then its extractor's."""

@@ -52,6 +52,9 @@ def _resolved(spec: Any, field: attrs.Attribute, value: Any, report: Placeholder
     if isinstance(value, tuple) and any(item is UNKNOWN for item in value):
         report.number(where, field.name, FIX, unknown=True)
         return tuple(PLACEHOLDER_NUMBER if item is UNKNOWN else item for item in value)
+    if isinstance(value, tuple) and value and all(isinstance(p, tuple) and len(p) == 2 and attrs.has(type(p[1])) for p in value):
+        pairs = tuple((slot, resolve_unknowns(device, report, f"{where}.{slot}")) for slot, device in value)  # a rig's optics
+        return pairs if any(a[1] is not b[1] for a, b in zip(pairs, value)) else value
     if isinstance(value, tuple) and value and all(attrs.has(type(item)) for item in value):
         items = tuple(resolve_unknowns(item, report, f"{where}.{field.name}[{_label(item, i)}]") for i, item in enumerate(value))
         return items if any(a is not b for a, b in zip(items, value)) else value
