@@ -163,3 +163,10 @@ def test_a_destination_inside_an_nwb_zarr_store_is_refused_or_harmless(tmp_path)
             s.write()
         with read(store) as nwbfile:
             assert sorted(nwbfile.acquisition) == ["First", "Second"]
+
+
+def test_a_symlink_loop_destination_is_a_validation_error(tmp_path):
+    (tmp_path / "a.nwb").symlink_to(tmp_path / "b.nwb")
+    (tmp_path / "b.nwb").symlink_to(tmp_path / "a.nwb")
+    with pytest.raises(mb.ValidationError):  # today: RuntimeError('Symlink loop from ...') from Path.resolve
+        session().add(series()).write(tmp_path / "a.nwb")
