@@ -164,3 +164,22 @@ def test_appending_to_a_file_another_program_wrote_with_the_same_names(tmp_path)
         return
     with read(path) as nwbfile:
         assert sorted(nwbfile.acquisition) == ["Ours", "TheirSeries"]
+
+
+def test_legacy_objects_mixed_into_an_ndx_file_keep_it_readable_in_a_fresh_process(tmp_path):
+    path = tmp_path / "ndx.nwb"
+    run_child(SPARSE + f"session().add(s('First', 0)).write({str(path)!r})")
+    run_child(SPARSE + f"""
+rig2 = mb.RigBuilder('Legacy').microscope(manufacturer='M', model='L').channel('Green', excitation_wavelength_nm=920.0, emission_wavelength_nm=525.0, indicator='GCaMP6s')
+with mb.Session.open({str(path)!r}, format='legacy', mix_formats=True) as x:
+    x.add(mb.SeriesBuilder('Second').from_extractor(imaging(seed=1)[0]).rig(rig2).space(mb.ImagingSpaceBuilder('Plane').planar(pixel_size_um=(1.0, 1.0))))
+    x.write()
+""")
+    done = run_child(f"""
+from pynwb import NWBHDF5IO
+with NWBHDF5IO({str(path)!r}, 'r') as io:
+    f = io.read()
+    print(sorted(f.acquisition), sorted(type(o).__name__ for o in f.acquisition.values()))
+""", check=False)
+    assert done.returncode == 0, done.stderr[-1500:]
+    assert "First" in done.stdout and "Second" in done.stdout, done.stdout
