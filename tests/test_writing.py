@@ -147,11 +147,16 @@ def test_progress_is_off_by_default_when_not_in_a_terminal(tmp_path, rig, space,
 
 
 def test_the_default_chunk_rule_serves_frames_and_time_courses():
-    assert chunk_shape_for((1500, 256, 256), 2) == (32, 256, 256)  # 4 MiB of whole frames
-    assert chunk_shape_for((1500, 512, 512), 2) == (32, 256, 256)  # four tiles per frame, 32 frames each
-    assert chunk_shape_for((5000, 1024, 1024), 4) == (32, 128, 256)
-    assert chunk_shape_for((12, 512, 512), 2)[0] == 12  # short movies: every frame in one chunk row
-    assert chunk_shape_for((10_000, 16, 16), 2) == (8192, 16, 16)  # small frames: capped by the 4 MiB target
-    for shape, itemsize in (((900, 300, 700), 2), ((64, 3, 512, 512), 2)):
+    # a frame read decompresses two 4 MiB chunks (8 MiB); a pixel's time course half the movie
+    assert chunk_shape_for((1500, 256, 256), 2) == (64, 128, 256)
+    assert chunk_shape_for((1500, 512, 512), 2) == (16, 256, 512)
+    assert chunk_shape_for((5000, 1024, 1024), 4) == (2, 512, 1024)
+    assert chunk_shape_for((12, 512, 512), 2) == (12, 256, 512)  # short movies: every frame in one chunk row
+    assert chunk_shape_for((100, 64, 80), 2) == (100, 64, 80)  # a movie smaller than a chunk: one chunk
+    assert chunk_shape_for((10, 4096, 4096), 2) == (1, 1024, 2048)  # frames over 8 MiB: one-frame tiles
+    for shape, itemsize in (((900, 300, 700), 2), ((64, 3, 512, 512), 2), ((10_000, 16, 16), 2)):
         chunks = chunk_shape_for(shape, itemsize)
-        assert np.prod(chunks) * itemsize <= 4 * 1024**2 and chunks[0] >= 32
+        chunk_bytes = np.prod(chunks) * itemsize
+        frame_read = chunks[0] * np.prod(shape[1:]) * itemsize
+        assert chunk_bytes <= 4 * 1024**2 and frame_read <= 8 * 1024**2, (shape, chunks)
+        assert np.prod(chunks[1:]) <= np.prod(shape[1:]) / 2, (shape, chunks)  # at most half the frame per chunk
