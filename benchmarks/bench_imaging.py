@@ -184,7 +184,7 @@ def report(movie: Movie, results: list[Result], checks: dict[str, Verification],
         rows.append((TOOLS[result.run].label, *result_cells(result, movie.raw_bytes), status))
     for floor in floors:
         rows.append((floor.label, f"{floor.seconds:.2f}", "-", f"{movie.raw_bytes / 1e6 / floor.seconds:.1f}",
-                     f"{floor.stored_bytes / 1e6:.1f}", f"{movie.raw_bytes / floor.stored_bytes:.2f}", "-", "-", "-", "-"))
+                     f"{floor.stored_bytes / 1e6:.1f}", f"{movie.raw_bytes / floor.stored_bytes:.2f}", "-", "-", "-", "-", "-"))
     lines = [*format_rows(rows), ""]
     by_key = {result.run: result for result in results}
     for key, result in by_key.items():

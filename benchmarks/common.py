@@ -16,6 +16,7 @@ import os
 import platform
 import resource
 import subprocess
+import threading
 import time
 import warnings
 from collections.abc import Callable, Hashable, Sequence
@@ -75,6 +76,10 @@ class Result:
         Distinct warning messages raised while writing, with their counts.
     error
         The tool's exception in one line, when it failed (a failure is reported, not fatal).
+    anon_peak_kib
+        The highest anonymous resident memory seen while writing (``RssAnon``, sampled every 5 ms):
+        the process's own allocations, without the file pages a memory-mapped source maps in
+        (which ``ru_maxrss`` counts, up to the movie's size). 0 where ``/proc`` is not available.
     """
 
     run: Hashable
@@ -85,6 +90,7 @@ class Result:
     file_bytes: int
     warnings: dict[str, int] = field(default_factory=dict)
     error: str | None = None
+    anon_peak_kib: int = 0
 
     @property
     def above_base_kib(self) -> int:
@@ -103,6 +109,33 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+class AnonymousPeak:
+    """Samples this process's ``RssAnon`` (Linux ``/proc/self/status``) in a thread; ``peak_kib`` is the highest."""
+
+    def __init__(self, interval: float = 0.005):
+        self.interval, self.peak_kib = interval, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            try:
+                with open("/proc/self/status") as status:
+                    line = next(line for line in status if line.startswith("RssAnon:"))
+            except (OSError, StopIteration):
+                return
+            self.peak_kib = max(self.peak_kib, int(line.split()[1]))
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> AnonymousPeak:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def measure(run: Hashable, tool: Tool, make_source: Callable[[], Any], path: Path) -> Result:
     """Import the tool's modules, build its source, then time ``tool.write(source, path)`` and take its peak.
 
@@ -113,7 +146,7 @@ def measure(run: Hashable, tool: Tool, make_source: Callable[[], Any], path: Pat
     source = make_source()
     baseline = peak_rss_kib()
     error = None
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, AnonymousPeak() as anonymous:
         warnings.simplefilter("always")
         cpu_start, wall_start = cpu_seconds(), time.perf_counter()
         try:
@@ -122,7 +155,7 @@ def measure(run: Hashable, tool: Tool, make_source: Callable[[], Any], path: Pat
             error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
         wall, cpu = time.perf_counter() - wall_start, cpu_seconds() - cpu_start
     return Result(run, wall, cpu, baseline, peak_rss_kib(), 0 if error else stored_bytes(path),
-                  count_warnings(caught), error)
+                  count_warnings(caught), error, anonymous.peak_kib)
 
 
 def in_fresh_process(function: Callable[..., Any], *args: Any) -> Any:
@@ -226,11 +259,12 @@ def result_cells(result: Result, raw_bytes: int | None = None) -> tuple[str, ...
     ratio = () if raw_bytes is None else (f"{raw_bytes / result.file_bytes:.2f}" if not result.error else "-",)
     return (f"{result.seconds:.2f}", f"{result.cpu_seconds:.2f}", *throughput,
             f"{result.file_bytes / 1e6:.1f}" if not result.error else "-", *ratio,
-            f"{mib(result.peak_kib):.0f}", f"{mib(result.baseline_kib):.0f}", f"{mib(result.above_base_kib):.0f}")
+            f"{mib(result.peak_kib):.0f}", f"{mib(result.baseline_kib):.0f}", f"{mib(result.above_base_kib):.0f}",
+            f"{mib(result.anon_peak_kib):.0f}")
 
 
-RESULT_HEADER = ("wall s", "CPU s", "file MB", "peak MiB", "base MiB", "peak-base")
-RESULT_HEADER_RAW = ("wall s", "CPU s", "MB/s", "file MB", "raw/file", "peak MiB", "base MiB", "peak-base")
+RESULT_HEADER = ("wall s", "CPU s", "file MB", "peak MiB", "base MiB", "peak-base", "anon MiB")
+RESULT_HEADER_RAW = ("wall s", "CPU s", "MB/s", "file MB", "raw/file", "peak MiB", "base MiB", "peak-base", "anon MiB")
 
 
 def comparison(result: Result, reference: Result, *, raw_bytes: int | None = None) -> str:
@@ -276,7 +310,9 @@ def machine() -> str:
     model = platform.processor() or platform.machine()
     try:
         lines = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout.splitlines()
-        model = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("Model name")), model)
+        fields = {key.strip(): value.strip() for key, _, value in (line.partition(":") for line in lines)}
+        model = f"{fields.get('Model name', model)} (family {fields.get('CPU family', '?')}, model {fields.get('Model', '?')}, " \
+                f"{fields.get('Hypervisor vendor', 'no')} hypervisor)"
     except (OSError, subprocess.CalledProcessError):
         pass
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
@@ -313,4 +349,5 @@ def neuroconv_missing() -> bool:
 def memory_note(what: str) -> str:
     """The closing note on how memory is measured."""
     return (f"MB = 1e6 bytes; peak = ru_maxrss of the run's own process, base = the same after imports and {what}; "
+            f"anon = the highest RssAnon sampled while writing (without the pages of memory-mapped files); "
             f"parent peak {mib(peak_rss_kib()):.0f} MiB (a floor for every child's peak)")

@@ -3,13 +3,14 @@
 HDF5's gzip filter (filter id 1) and numcodecs' ``Zlib`` / ``GZip`` codecs store deflate streams;
 any encoder of the format writes chunks that every reader decodes with plain zlib. Encoders differ
 only in speed and in how small they get the data. Measured on the benchmark movie
-(``benchmarks/bench_deflate.py``; table in ``docs/how-to/large-movies.md``): ISA-L (``isal``) is
-about 6x zlib's speed at a smaller size than zlib level 4, libdeflate (``deflate``) about 2.5x,
-zlib-ng (``zlib-ng``) about 1.6x.
+(``benchmarks/bench_deflate.py``; table in ``docs/how-to/large-movies.md``): ISA-L (``isal``, level
+3) compresses about 6x as fast as zlib level 4, and smaller; libdeflate (``deflate``) and zlib-ng
+(``zlib-ng``) about 1.5-2.5x, and their slow levels smaller still.
 
 A gzip level 0-9 (what users know) is mapped by :data:`LEVEL_PLAN` onto the fastest measured
 ``(implementation, its own level)`` whose output is no larger than zlib's at that level, trying
-each in order and falling back to zlib itself when none of them is installed. The environment
+each in order and falling back to zlib itself when none of them is installed. Level 0 is always
+zlib's stored blocks (no compression). The environment
 variable ``MICROSCOPY_BUILDER_DEFLATE`` forces one implementation (``isal``, ``libdeflate``,
 ``zlib-ng`` or ``zlib``; ``auto`` or unset: the plan), for measuring or to rule one out.
 """
@@ -69,19 +70,22 @@ IMPLEMENTATIONS: dict[str, tuple[Callable[[], Compress], range, str]] = {
     "zlib": (_zlib, range(0, 10), "Python's zlib"),
 }
 
-#: gzip level -> (implementation, its own level) to try in order; zlib at the gzip level comes last.
-#: Each entry is the fastest measured whose output is no larger than zlib's at that gzip level
-#: (benchmarks/bench_deflate.py on the benchmark movie). Level 0 means stored, uncompressed blocks.
+#: gzip level -> (implementation, its own level) to try in order; Python's zlib at the gzip level
+#: comes last. The first of each is benchmarks/bench_deflate.py's pick on the benchmark movie:
+#: levels 1-6 the fastest whose output is no larger than zlib's at that level (nor than the level
+#: below's), 7-8 the fastest at least 1 % smaller than the level below's, 9 the smallest of all.
+#: The others serve when it is not installed, each also no larger than zlib's. ISA-L has no level
+#: beyond 3, so levels 7-9 need zlib-ng / libdeflate (the ``compression`` extra) or are zlib's own.
 LEVEL_PLAN: dict[int, tuple[tuple[str, int], ...]] = {
-    1: (("isal", 1), ("libdeflate", 1), ("zlib-ng", 1)),
-    2: (("isal", 1), ("libdeflate", 1), ("zlib-ng", 2)),
-    3: (("isal", 2), ("libdeflate", 2), ("zlib-ng", 3)),
-    4: (("isal", 2), ("libdeflate", 3), ("zlib-ng", 4)),
-    5: (("isal", 3), ("libdeflate", 4), ("zlib-ng", 5)),
-    6: (("isal", 3), ("libdeflate", 5), ("zlib-ng", 6)),
-    7: (("libdeflate", 6), ("zlib-ng", 7)),
-    8: (("libdeflate", 8), ("zlib-ng", 8)),
-    9: (("libdeflate", 9), ("zlib-ng", 9)),
+    1: (("isal", 1), ("libdeflate", 1), ("zlib-ng", 2)),
+    2: (("isal", 1), ("libdeflate", 2), ("zlib-ng", 2)),
+    3: (("isal", 3), ("libdeflate", 3), ("zlib-ng", 3)),
+    4: (("isal", 3), ("libdeflate", 4), ("zlib-ng", 4)),
+    5: (("isal", 3), ("libdeflate", 5), ("zlib-ng", 5)),
+    6: (("isal", 3), ("libdeflate", 6), ("zlib-ng", 6)),
+    7: (("zlib-ng", 7), ("libdeflate", 10)),
+    8: (("libdeflate", 10), ("zlib-ng", 8)),
+    9: (("libdeflate", 12), ("zlib-ng", 8)),
 }
 
 
