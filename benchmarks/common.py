@@ -348,6 +348,7 @@ def neuroconv_missing() -> bool:
 
 def memory_note(what: str) -> str:
     """The closing note on how memory is measured."""
-    return (f"MB = 1e6 bytes; peak = ru_maxrss of the run's own process, base = the same after imports and {what}; "
+    return (f"1-minute load average after the run: {load_average()}. "
+            f"MB = 1e6 bytes; peak = ru_maxrss of the run's own process, base = the same after imports and {what}; "
             f"anon = the highest RssAnon sampled while writing (without the pages of memory-mapped files); "
             f"parent peak {mib(peak_rss_kib()):.0f} MiB (a floor for every child's peak)")
