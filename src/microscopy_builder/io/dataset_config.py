@@ -55,8 +55,9 @@ class DatasetConfiguration:
             problems.append(f"{where}.compression: must be one of {COMPRESSIONS}, got {self.compression!r}")
         if not isinstance(self.compression_level, int) or not 0 <= self.compression_level <= 9:
             problems.append(f"{where}.compression_level: must be a whole number 0-9, got {self.compression_level!r}")
-        if self.compression == "gzip" and environment_problem():
-            problems.append(f"{where}.compression: {environment_problem()}")
+        encoder_problem = environment_problem() if self.compression == "gzip" else None
+        if encoder_problem:
+            problems.append(f"{where}.compression: {encoder_problem}")
         if self.chunk_shape is not None:
             if len(self.chunk_shape) != len(shape) or any(c < 1 or c > n for c, n in zip(self.chunk_shape, shape)):
                 problems.append(
