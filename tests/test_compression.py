@@ -198,6 +198,7 @@ def test_an_uninstalled_encoder_named_in_the_environment_is_refused(tmp_path):
     assert "MICROSCOPY_BUILDER_DEFLATE='isal': its package 'isal' is not installed" in done.stdout
 
 
+@pytest.mark.filterwarnings("ignore:The NestedDirectoryStore is deprecated:FutureWarning")
 def test_other_filters_and_codecs_are_left_to_h5py_and_zarr(tmp_path):
     imaging = movie(frames=70)
     source = ImagingDataIterator(imaging, swap_xy=False, chunk_shape=CHUNKS)
