@@ -31,6 +31,7 @@ bench: benchmark
 
 benchmark: $(VENV)/.installed-test
 	$(BIN)/python -m pip install --quiet -e ".[benchmark]"
+	$(BIN)/python benchmarks/bench_deflate.py
 	$(BIN)/python benchmarks/bench_imaging.py
 	$(BIN)/python benchmarks/bench_imaging.py --planes 4
 	$(BIN)/python benchmarks/bench_segmentation.py

@@ -9,246 +9,42 @@ written, in one run, by
 * NeuroConv (``add_segmentation_to_nwbfile`` + ``configure_and_write_nwbfile``, its default HDF5
   configuration with gzip level 4),
 
-once with image masks and once with pixel masks, each write in its own freshly spawned process so
-one tool's memory does not inflate another's peak. Every output is then read back with pynwb in
-another fresh process and the ROI count, a few masks, the acceptance and a slice of every trace
-are compared with the source.
-
-NeuroConv 0.10.2 writes the mask kind the extractor holds natively and ignores its ``mask_type``
-argument, so each mask kind has its own source, shared by all three tools:
-
-* pixel masks: the extractor holds sparse (y, x, weight) pixel lists, as roiextractors'
-  ``Suite2pSegmentationExtractor`` does;
-* image masks: the same ROIs served as a lazy dense (rows, columns, ROIs) stack that builds one
-  ROI's image when it is indexed, the way an h5py-backed or memory-mapped mask stack is read
-  (roiextractors' NWB, EXTRACT, CNMF-E and Minian extractors hold image masks).
+once with image masks and once with pixel masks, each write in its own freshly spawned process
+(``common.measure``). Every output is read back with pynwb in another fresh process and the ROI
+count, a few masks, the acceptance and a slice of every trace are compared with the source.
+NeuroConv 0.10.2 writes the mask kind the extractor holds natively and ignores ``mask_type``, so
+each mask kind has its own source (``segmentation_data.py``): sparse pixel lists as Suite2p's, or
+a lazy dense stack as image masks read from disk.
 
 Usage::
 
     python benchmarks/bench_segmentation.py            # 2000 ROIs, 512 x 512, 9000 frames
     python benchmarks/bench_segmentation.py --quick    # 200 ROIs, 128 x 128, 500 frames
     python benchmarks/bench_segmentation.py --rois 500 --frames 3000 --masks image --workdir /scratch
-
-The parent process imports nothing heavy, for the reason given in ``bench_imaging.py``: a spawned
-child's ``ru_maxrss`` starts at the parent's own peak.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
+import functools
 import math
-import os
 import sys
 import tempfile
-import time
-import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from importlib import metadata
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from bench_imaging import (
-    sample_indices,
-    GZIP_LEVEL,
-    NEUROCONV_EXPECTED,
-    SESSION_START,
-    count_warnings,
-    cpu_seconds,
-    in_fresh_process,
-    load_average,
-    mib,
-    package_versions,
-    peak_rss_kib,
+from common import (
+    GZIP_LEVEL, NEUROCONV_KEY, RESULT_HEADER, SESSION_START, Result, Tool, bench_rig, bench_space, comparison,
+    format_rows, header_lines, in_fresh_process, measure, memory_note, neuroconv_missing, neuroconv_nwbfile,
+    neuroconv_write, result_cells, sample_indices, warning_lines,
 )
+from segmentation_data import SAMPLING_HZ, TRACE_KINDS, Segmentation, dense_mask
 
-SAMPLING_HZ = 30.0
-SEED = 11
-REJECTED_FRACTION = 0.15
-TRACE_KINDS = ("raw", "dff", "neuropil", "deconvolved")
 MASK_KINDS = ("image", "pixel")
 FULL = {"rois": 2000, "size": 512, "frames": 9000}
 QUICK = {"rois": 200, "size": 128, "frames": 500}
-
-
-# -- the input --------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Segmentation:
-    """Parameters of the synthetic segmentation; every process rebuilds the same data from them.
-
-    Attributes
-    ----------
-    rois
-        Number of ROIs (all cells; none is background).
-    rows, columns
-        Field of view in pixels.
-    frames
-        Length of every trace.
-    radius
-        Mean disk radius in pixels; each ROI's radius is drawn from ``radius`` +- 0.5.
-    """
-
-    rois: int
-    rows: int
-    columns: int
-    frames: int
-    radius: float = 6.0
-
-    @property
-    def trace_bytes(self) -> int:
-        """Size of all float32 traces in bytes."""
-        return len(TRACE_KINDS) * self.frames * self.rois * 4
-
-    @property
-    def image_mask_bytes(self) -> int:
-        """Size of all dense float32 image masks in bytes."""
-        return self.rois * self.rows * self.columns * 4
-
-    def pixel_masks(self) -> list[Any]:
-        """One (n, 3) float64 array of (row, column, weight) per ROI, roiextractors' pixel-mask layout.
-
-        Centres lie on a jittered grid with one ROI per cell, so neighbours overlap only at their
-        rims (2,000 disks of ~113 pixels cover most of a 512 x 512 field: fully disjoint random
-        disks do not fit). Weights fall off from the centre like Suite2p's ``lam`` and are exact
-        float32 values, so every tool's float32 copy equals the source.
-        """
-        import numpy as np
-
-        rng = np.random.default_rng([SEED, 0])
-        per_side = math.ceil(math.sqrt(self.rois))
-        cells = rng.choice(per_side * per_side, size=self.rois, replace=False)
-        margin = self.radius + 0.5
-        cell_rows = (self.rows - 2 * margin) / per_side
-        cell_columns = (self.columns - 2 * margin) / per_side
-        radii = rng.uniform(self.radius - 0.5, self.radius + 0.5, size=self.rois)
-        masks = []
-        for cell, radius in zip(cells, radii):
-            centre_row = margin + (cell // per_side + rng.uniform(0.2, 0.8)) * cell_rows
-            centre_column = margin + (cell % per_side + rng.uniform(0.2, 0.8)) * cell_columns
-            reach = math.ceil(radius)
-            offsets = np.arange(-reach, reach + 1)
-            rows, columns = np.meshgrid(offsets + round(centre_row), offsets + round(centre_column), indexing="ij")
-            distance_sq = (rows - centre_row) ** 2 + (columns - centre_column) ** 2
-            inside = (distance_sq <= radius**2) & (rows >= 0) & (rows < self.rows) & (columns >= 0) & (columns < self.columns)
-            weights = (np.exp(-distance_sq[inside] / (2 * (radius / 2) ** 2)) * rng.uniform(0.5, 1.5)).astype("float32")
-            masks.append(np.column_stack([rows[inside], columns[inside], weights]).astype("float64"))
-        return masks
-
-    def traces(self) -> dict[str, Any]:
-        """(frames, ROIs) float32 arrays of every trace type, each from its own seeded generator.
-
-        Built in place, so generating them needs no temporaries: the process's peak before writing
-        is the traces themselves, and the write's own memory shows above it.
-        """
-        import numpy as np
-
-        traces = {}
-        for index, kind in enumerate(TRACE_KINDS, start=1):
-            rng = np.random.default_rng([SEED, index])
-            data = rng.standard_normal((self.frames, self.rois), dtype=np.float32)
-            if kind == "raw":  # a baseline per ROI plus noise
-                data *= 25
-                data += rng.uniform(200, 800, size=self.rois).astype(np.float32)
-            elif kind == "neuropil":
-                data *= 10
-                data += rng.uniform(100, 300, size=self.rois).astype(np.float32)
-            elif kind == "dff":
-                data *= 0.1
-            else:  # deconvolved: sparse non-negative events, mostly zeros
-                data -= 1.6
-                np.maximum(data, 0, out=data)
-            traces[kind] = data
-        return traces
-
-    def images(self) -> dict[str, Any]:
-        """Mean and correlation images, float32 (rows, columns)."""
-        import numpy as np
-
-        rng = np.random.default_rng([SEED, 9])
-        return {
-            "mean": rng.uniform(100, 2000, size=(self.rows, self.columns)).astype(np.float32),
-            "correlation": rng.uniform(0, 1, size=(self.rows, self.columns)).astype(np.float32),
-        }
-
-    def rejected(self) -> list[int]:
-        """Ids of the rejected ROIs (about ``REJECTED_FRACTION`` of them)."""
-        import numpy as np
-
-        rng = np.random.default_rng([SEED, 10])
-        return [int(i) for i in np.flatnonzero(rng.random(self.rois) < REJECTED_FRACTION)]
-
-    def extractor(self, masks: str) -> Any:
-        """A roiextractors ``NumpySegmentationExtractor`` whose masks are held natively as ``masks``.
-
-        The extractor is built with a zero-byte placeholder mask stack and its ``_roi_masks`` then
-        replaced, as roiextractors' own ``generate_dummy_segmentation_extractor`` does for pixel
-        masks. ROI ids are the integers 0..n-1, as Suite2p's are.
-        """
-        import numpy as np
-        from roiextractors import NumpySegmentationExtractor
-        from roiextractors.segmentationextractor import _ROIMasks
-
-        roi_ids = list(range(self.rois))
-        rejected = set(self.rejected())
-        traces = self.traces()
-        images = self.images()
-        extractor = NumpySegmentationExtractor(
-            image_masks=np.broadcast_to(np.zeros(1, dtype=np.float32), (self.rows, self.columns, self.rois)),
-            raw=traces["raw"],
-            dff=traces["dff"],
-            neuropil=traces["neuropil"],
-            deconvolved=traces["deconvolved"],
-            mean_image=images["mean"],
-            correlation_image=images["correlation"],
-            roi_ids=roi_ids,
-            accepted_list=[i for i in roi_ids if i not in rejected],
-            rejected_list=sorted(rejected),
-            sampling_frequency=SAMPLING_HZ,
-            movie_dims=(self.rows, self.columns),
-        )
-        pixel = self.pixel_masks()
-        data = pixel if masks == "pixel" else LazyImageMaskStack(pixel, (self.rows, self.columns))
-        extractor._roi_masks = _ROIMasks(
-            data=data,
-            mask_tpe=f"nwb-{masks}_mask",
-            field_of_view_shape=(self.rows, self.columns),
-            roi_id_map={roi_id: index for index, roi_id in enumerate(roi_ids)},
-        )
-        return extractor
-
-
-class LazyImageMaskStack:
-    """A read-only (rows, columns, ROIs) float32 mask stack that builds ROI ``i`` when ``[:, :, i]`` is read.
-
-    It stands for image masks kept on disk (an h5py dataset, a memory-mapped ``.npy``): each ROI
-    costs one dense frame to read, but the whole stack is never resident unless a tool asks for it.
-    Only the access roiextractors' ``_ROIMasks`` makes, ``stack[:, :, index]``, is supported.
-    """
-
-    def __init__(self, pixel_masks: list[Any], frame_shape: tuple[int, int]):
-        self._pixel_masks = pixel_masks
-        self.shape = (*frame_shape, len(pixel_masks))
-        self.ndim = 3
-        self.dtype = "float32"
-
-    def __getitem__(self, key: tuple[Any, ...]) -> Any:
-        import numpy as np
-
-        whole = slice(None)
-        if not (isinstance(key, tuple) and len(key) == 3 and key[0] == whole and key[1] == whole
-                and isinstance(key[2], (int, np.integer))):
-            raise NotImplementedError(f"LazyImageMaskStack supports only [:, :, index], got {key!r}")
-        return dense_mask(self._pixel_masks[key[2]], self.shape[:2])
-
-
-def dense_mask(pixel_mask: Any, frame_shape: tuple[int, int]) -> Any:
-    """The (rows, columns) float32 image of one (row, column, weight) pixel mask."""
-    import numpy as np
-
-    image = np.zeros(frame_shape, dtype=np.float32)
-    image[pixel_mask[:, 0].astype(int), pixel_mask[:, 1].astype(int)] = pixel_mask[:, 2]
-    return image
 
 
 # -- the tools ----------------------------------------------------------------------------------------
@@ -258,63 +54,26 @@ def write_with_microscopy_builder(extractor: Any, path: Path, *, format: str, ma
     No imaging series is written (as when converting a Suite2p folder alone), so the ROIs are
     placed with ``.space(space).rig(rig, "Green")``.
     """
-    from microscopy_builder import ImagingSpaceBuilder, RigBuilder, SegmentationBuilder, Session
+    from microscopy_builder import SegmentationBuilder, Session
 
-    rig = (
-        RigBuilder("BenchRig")
-        .description("Two-photon microscope of the benchmark (synthetic data).")
-        .microscope(manufacturer="Thorlabs", model="Bergamo II", technique="resonant scanning")
-        .excitation_source("Laser", manufacturer="Coherent", excitation_mode="two-photon",
-                           source_type="Ti:sapphire laser", wavelength_nm=920.0)
-        .photodetector("PMT", manufacturer="Hamamatsu", detector_type="PMT")
-        .channel("Green", emission_wavelength_nm=525.0, indicator="GCaMP6s", description="GCaMP6s fluorescence.")
-    )
-    space = (
-        ImagingSpaceBuilder("FieldOfView")
-        .planar(pixel_size_um=(1.0, 1.0))
-        .anatomical_target("VISp2/3")
-        .description("Synthetic field of view.")
-        .line_scan(line_rate_hz=7910.0, description="Resonant raster scan.")
-    )
-    segmentation = (
-        SegmentationBuilder("PlaneSegmentation")
-        .from_extractor(extractor)
-        .space(space)
-        .rig(rig, "Green")
-        .masks(masks)
-        .description("Synthetic Suite2p-like segmentation.")
-    )
-    session = Session(
-        session_description="Segmentation write benchmark.",
-        session_start_time=SESSION_START,
-        format=format,
-        identifier=f"bench-microscopy-builder-{format}-{masks}",
-    )
+    segmentation = (SegmentationBuilder("PlaneSegmentation").from_extractor(extractor).space(bench_space())
+                    .rig(bench_rig(), "Green").masks(masks).description("Synthetic Suite2p-like segmentation."))
+    session = Session(session_description="Segmentation write benchmark.", session_start_time=SESSION_START,
+                      format=format, identifier=f"bench-microscopy-builder-{format}-{masks}")
     session.add(segmentation).write(path, backend="hdf5")
 
 
 def write_with_neuroconv(extractor: Any, path: Path, *, masks: str) -> None:
-    """Write the extractor with NeuroConv's roiextractors helper and its default HDF5 configuration.
+    """Write the extractor with NeuroConv's ``add_segmentation_to_nwbfile`` and ``common.neuroconv_write``.
 
     ``mask_type`` is passed although NeuroConv 0.10.2 writes the extractor's native kind whatever
-    it says (the read-back check fails if the file holds another kind). The gzip level is set to
-    ``GZIP_LEVEL`` explicitly, as in ``bench_imaging.py``; chunking and buffering stay NeuroConv's.
+    it says (the read-back check fails if the file holds another kind).
     """
-    from neuroconv.tools.nwb_helpers import configure_and_write_nwbfile, get_default_backend_configuration
     from neuroconv.tools.roiextractors import add_segmentation_to_nwbfile
-    from pynwb import NWBFile
 
-    nwbfile = NWBFile(
-        session_description="Segmentation write benchmark.",
-        identifier=f"bench-neuroconv-{masks}",
-        session_start_time=SESSION_START,
-    )
+    nwbfile = neuroconv_nwbfile("Segmentation write benchmark.", f"bench-neuroconv-{masks}")
     add_segmentation_to_nwbfile(segmentation_extractor=extractor, nwbfile=nwbfile, mask_type=masks)
-    configuration = get_default_backend_configuration(nwbfile=nwbfile, backend="hdf5")
-    for dataset in configuration.dataset_configurations.values():
-        if dataset.compressors == ["gzip"]:
-            dataset.compressor_options = [{"level": GZIP_LEVEL}]
-    configure_and_write_nwbfile(nwbfile=nwbfile, nwbfile_path=path, backend_configuration=configuration)
+    neuroconv_write(nwbfile, path)
 
 
 def _mb_legacy(extractor: Any, path: Path, masks: str) -> None:
@@ -356,17 +115,11 @@ def _neuroconv_objects(nwbfile: Any) -> tuple[Any, dict[str, Any]]:
 
 
 @dataclass(frozen=True)
-class Tool:
-    """One way of writing the segmentation, and how to find it again in the file.
+class SegmentationTool(Tool):
+    """A :class:`common.Tool` (whose ``write`` also takes ``masks``) and how to find its output again.
 
     Attributes
     ----------
-    label
-        Name in the table.
-    modules
-        Imported before the clock starts, so import time is not counted as writing time.
-    write
-        ``write(extractor, path, masks)``.
     objects
         ``objects(nwbfile)`` -> (ROI table, {trace kind: series}).
     transposed
@@ -377,25 +130,22 @@ class Tool:
         Name of the column that flags accepted ROIs.
     """
 
-    label: str
-    modules: tuple[str, ...]
-    write: Callable[[Any, Path, str], None]
-    objects: Callable[[Any], tuple[Any, dict[str, Any]]]
-    transposed: bool
-    pixel_order: str
-    accepted_column: str
+    objects: Callable[[Any], tuple[Any, dict[str, Any]]] | None = None
+    transposed: bool = False
+    pixel_order: str = "column, row"
+    accepted_column: str = "Accepted"
 
 
-TOOLS: dict[str, Tool] = {
-    "mb-legacy": Tool("microscopy-builder legacy", ("microscopy_builder",), _mb_legacy, _legacy_objects,
-                      transposed=True, pixel_order="column, row", accepted_column="Accepted"),
-    "mb-ndx": Tool("microscopy-builder ndx-microscopy", ("microscopy_builder", "ndx_microscopy"), _mb_ndx,
-                   _ndx_objects, transposed=False, pixel_order="column, row", accepted_column="Accepted"),
-    "neuroconv": Tool("NeuroConv", ("pynwb", "neuroconv.tools.roiextractors", "neuroconv.tools.nwb_helpers"),
-                      _neuroconv, _neuroconv_objects, transposed=True, pixel_order="row, column",
-                      accepted_column="is_accepted"),
+MB = ("microscopy_builder",)
+TOOLS: dict[str, SegmentationTool] = {
+    "mb-legacy": SegmentationTool("microscopy-builder legacy", MB, _mb_legacy, NEUROCONV_KEY, _legacy_objects,
+                                  transposed=True),
+    "mb-ndx": SegmentationTool("microscopy-builder ndx-microscopy", MB + ("ndx_microscopy",), _mb_ndx, NEUROCONV_KEY,
+                               _ndx_objects),
+    NEUROCONV_KEY: SegmentationTool("NeuroConv", ("pynwb", "neuroconv.tools.roiextractors", "neuroconv.tools.nwb_helpers"),
+                                    _neuroconv, None, _neuroconv_objects, transposed=True, pixel_order="row, column",
+                                    accepted_column="is_accepted"),
 }
-NEUROCONV_KEY = "neuroconv"
 
 
 @dataclass(frozen=True)
@@ -414,45 +164,12 @@ class Run:
         return f"{self.tool}-{self.masks}.nwb"
 
 
-# -- measuring, in a child process -----------------------------------------------------------------------
-@dataclass
-class WriteResult:
-    """What one run's child process measured (times in seconds, memory in KiB, as in ``bench_imaging.py``)."""
-
-    run: Run
-    seconds: float
-    cpu_seconds: float
-    baseline_kib: int
-    peak_kib: int
-    file_bytes: int
-    warnings: dict[str, int] = field(default_factory=dict)
-
-
-def measure_write(run: Run, segmentation: Segmentation, path: Path) -> WriteResult:
-    """Run one write and measure it; meant to run alone in a freshly spawned process.
-
-    Imports and building the extractor (generating the traces and masks) happen before the clock
-    starts and before the baseline memory is read.
-    """
+def measure_run(run: Run, segmentation: Segmentation, path: Path) -> Result:
+    """``common.measure`` of one tool writing one mask kind; building the extractor (generating the
+    traces and masks) is not timed and counts in the baseline."""
     tool = TOOLS[run.tool]
-    for module in tool.modules:
-        importlib.import_module(module)
-    extractor = segmentation.extractor(run.masks)
-    baseline = peak_rss_kib()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        cpu_start, wall_start = cpu_seconds(), time.perf_counter()
-        tool.write(extractor, path, run.masks)
-        wall, cpu = time.perf_counter() - wall_start, cpu_seconds() - cpu_start
-    return WriteResult(
-        run=run,
-        seconds=wall,
-        cpu_seconds=cpu,
-        baseline_kib=baseline,
-        peak_kib=peak_rss_kib(),
-        file_bytes=path.stat().st_size,
-        warnings=count_warnings(caught),
-    )
+    write = replace(tool, write=functools.partial(tool.write, masks=run.masks))
+    return measure(run, write, functools.partial(segmentation.extractor, run.masks), path)
 
 
 # -- checking the outputs, in a child process -----------------------------------------------------------
@@ -502,7 +219,7 @@ def verify_output(run: Run, segmentation: Segmentation, path: Path) -> Verificat
         nwbfile.read_io.close()
 
 
-def compare_masks(table: Any, segmentation: Segmentation, masks: str, tool: Tool) -> list[str]:
+def compare_masks(table: Any, segmentation: Segmentation, masks: str, tool: SegmentationTool) -> list[str]:
     """Compare a few stored masks of kind ``masks`` with the source's pixel masks."""
     import numpy as np
 
@@ -571,52 +288,24 @@ def describe_layout(table: Any, raw: Any, masks: str) -> str:
 
 
 # -- running and reporting, in the parent ----------------------------------------------------------------
-def format_table(results: list[WriteResult], checks: dict[Run, Verification]) -> str:
-    """The results as a fixed-width text table."""
-    header = ("tool", "masks", "wall s", "CPU s", "file MB", "peak MiB", "base MiB", "peak-base", "check")
-    rows = [header]
-    for result in results:
-        rows.append((
-            TOOLS[result.run.tool].label,
-            result.run.masks,
-            f"{result.seconds:.2f}",
-            f"{result.cpu_seconds:.2f}",
-            f"{result.file_bytes / 1e6:.1f}",
-            f"{mib(result.peak_kib):.0f}",
-            f"{mib(result.baseline_kib):.0f}",
-            f"{mib(result.peak_kib - result.baseline_kib):.0f}",
-            "ok" if checks[result.run].ok else "FAILED",
-        ))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = [
-        "  ".join(cell.ljust(width) if i < 2 else cell.rjust(width) for i, (cell, width) in enumerate(zip(row, widths)))
-        for row in rows
-    ]
-    lines.insert(1, "-" * len(lines[0]))
-    return "\n".join(lines)
-
-
-def format_ratios(results: list[WriteResult]) -> list[str]:
-    """Per mask kind and microscopy-builder format: its time and peak memory divided by NeuroConv's."""
+def report(segmentation: Segmentation, results: list[Result], checks: dict[Run, Verification]) -> list[str]:
+    """The table, the ratios, what each file holds, warnings and notes."""
+    rows = [("tool", "masks", *RESULT_HEADER, "check")]
+    rows += [(TOOLS[r.run.tool].label, r.run.masks, *result_cells(r), "ok" if checks[r.run].ok else "FAILED") for r in results]
+    lines = [*format_rows(rows, left=2), ""]
     by_run = {result.run: result for result in results}
-    lines = []
     for result in results:
         reference = by_run.get(Run(NEUROCONV_KEY, result.run.masks))
-        if result.run.tool == NEUROCONV_KEY or reference is None:
-            continue
-        lines.append(
-            f"{result.run.label} vs NeuroConv: "
-            f"time {result.seconds / reference.seconds:.2f}, "
-            f"peak memory {result.peak_kib / reference.peak_kib:.2f} "
-            f"(CPU time {result.cpu_seconds / reference.cpu_seconds:.2f}, "
-            f"peak above base {above_base(result) / max(above_base(reference), 1):.2f})"
-        )
+        if result.run.tool != NEUROCONV_KEY and reference is not None:
+            lines.append(f"{result.run.label} vs NeuroConv: {comparison(result, reference)}")
+    lines += ["(ratios are microscopy-builder / NeuroConv with the same mask kind: below 1 is faster or smaller)", ""]
+    for run, check in checks.items():
+        lines.append(f"{run.label}: {check.table_type}, {check.layout}; "
+                     + ("ROIs, masks, acceptance and traces match the source" if check.ok else "; ".join(check.problems)))
+    lines += warning_lines(results, lambda r: r.run.label)
+    lines.append(f"pixel_mask fields (x, y) hold (column, row) for microscopy-builder and (row, column) for NeuroConv; "
+                 f"both are checked as such. Dense image masks of all ROIs would be {segmentation.image_mask_bytes / 1e6:.0f} MB.")
     return lines
-
-
-def above_base(result: WriteResult) -> int:
-    """Memory the write itself added to the process's peak (KiB)."""
-    return result.peak_kib - result.baseline_kib
 
 
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -642,56 +331,30 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     return arguments
 
 
-def print_report(segmentation: Segmentation, results: list[WriteResult], checks: dict[Run, Verification]) -> None:
-    """The table, the ratios, what each file holds, warnings and notes."""
-    print()
-    print(format_table(results, checks))
-    print()
-    for line in format_ratios(results):
-        print(line)
-    print("(ratios are microscopy-builder / NeuroConv with the same mask kind: below 1 is faster or smaller)")
-    print()
-    for run, check in checks.items():
-        print(f"{run.label}: {check.table_type}, {check.layout}; "
-              + ("ROIs, masks, acceptance and traces match the source" if check.ok else "; ".join(check.problems)))
-    for result in results:
-        for message, count in result.warnings.items():
-            print(f"warning while writing with {result.run.label} (x{count}): {message}")
-    print(f"pixel_mask fields (x, y) hold (column, row) for microscopy-builder and (row, column) for NeuroConv; "
-          f"both are checked as such. Dense image masks of all ROIs would be {segmentation.image_mask_bytes / 1e6:.0f} MB.")
-    print(f"MB = 1e6 bytes; peak = ru_maxrss of the run's own process, base = the same after imports and building "
-          f"the extractor (traces in memory); parent peak {mib(peak_rss_kib()):.0f} MiB (a floor for every child's peak)")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run every tool on both mask kinds, check the outputs, print the table; 1 if a check failed."""
     arguments = parse_arguments(argv)
-    try:
-        metadata.version("neuroconv")
-    except metadata.PackageNotFoundError:
-        print("NeuroConv is not installed: pip install -e '.[benchmark]'", file=sys.stderr)
+    if neuroconv_missing():
         return 2
     segmentation = Segmentation(rois=arguments.rois, rows=arguments.size, columns=arguments.size,
                                 frames=arguments.frames, radius=arguments.radius)
-    print(f"segmentation: {segmentation.rois} disk ROIs (radius {segmentation.radius:g} +- 0.5 px) on "
-          f"{segmentation.rows} x {segmentation.columns}, {segmentation.frames} frames x {len(TRACE_KINDS)} float32 "
-          f"trace types = {segmentation.trace_bytes / 1e6:.0f} MB; gzip level {GZIP_LEVEL}; {os.cpu_count()} CPUs")
-    print(package_versions())
-    print(f"1-minute load average before the run: {load_average()} (other work on the machine inflates wall "
-          f"times, not the CPU column)")
-    if metadata.version("neuroconv") != NEUROCONV_EXPECTED:
-        print(f"note: NeuroConv {metadata.version('neuroconv')} is installed; this benchmark was written for "
-              f"{NEUROCONV_EXPECTED}")
+    for line in header_lines(
+        f"segmentation: {segmentation.rois} disk ROIs (radius {segmentation.radius:g} +- 0.5 px) on "
+        f"{segmentation.rows} x {segmentation.columns}, {segmentation.frames} frames x {len(TRACE_KINDS)} float32 "
+        f"trace types = {segmentation.trace_bytes / 1e6:.0f} MB; gzip level {GZIP_LEVEL}"
+    ):
+        print(line)
     runs = [Run(tool, masks) for masks in arguments.masks for tool in TOOLS]
-    results: list[WriteResult] = []
-    checks: dict[Run, Verification] = {}
     with tempfile.TemporaryDirectory(prefix="bench-segmentation-", dir=arguments.workdir) as folder:
+        results = []
         for run in runs:
             print(f"writing with {run.label} ...", flush=True)
-            results.append(in_fresh_process(measure_write, run, segmentation, Path(folder) / run.file_name))
-        for run in runs:
-            checks[run] = in_fresh_process(verify_output, run, segmentation, Path(folder) / run.file_name)
-    print_report(segmentation, results, checks)
+            results.append(in_fresh_process(measure_run, run, segmentation, Path(folder) / run.file_name))
+        checks = {run: in_fresh_process(verify_output, run, segmentation, Path(folder) / run.file_name) for run in runs}
+    print()
+    for line in report(segmentation, results, checks):
+        print(line)
+    print(memory_note("building the extractor (traces in memory)"))
     return 0 if all(check.ok for check in checks.values()) else 1
 
 

@@ -10,7 +10,7 @@ from roiextractors import NumpyImagingExtractor
 from roiextractors.testing import generate_dummy_imaging_extractor
 
 import microscopy_builder as mb
-from microscopy_builder.io.chunking import chunk_shape_for
+from microscopy_builder.io.chunking import ImagingDataIterator, chunk_shape_for
 
 from .conftest import BACKENDS, FORMATS, new_session, read
 
@@ -147,11 +147,23 @@ def test_progress_is_off_by_default_when_not_in_a_terminal(tmp_path, rig, space,
 
 
 def test_the_default_chunk_rule_serves_frames_and_time_courses():
-    assert chunk_shape_for((1500, 256, 256), 2) == (32, 256, 256)  # 4 MiB of whole frames
-    assert chunk_shape_for((1500, 512, 512), 2) == (32, 256, 256)  # four tiles per frame, 32 frames each
-    assert chunk_shape_for((5000, 1024, 1024), 4) == (32, 128, 256)
-    assert chunk_shape_for((12, 512, 512), 2)[0] == 12  # short movies: every frame in one chunk row
-    assert chunk_shape_for((10_000, 16, 16), 2) == (8192, 16, 16)  # small frames: capped by the 4 MiB target
-    for shape, itemsize in (((900, 300, 700), 2), ((64, 3, 512, 512), 2)):
+    # a frame read decompresses two 4 MiB chunks (8 MiB); a pixel's time course half the movie
+    assert chunk_shape_for((1500, 256, 256), 2) == (64, 128, 256)
+    assert chunk_shape_for((1500, 512, 512), 2) == (16, 256, 512)
+    assert chunk_shape_for((5000, 1024, 1024), 4) == (2, 512, 1024)
+    assert chunk_shape_for((12, 512, 512), 2) == (12, 256, 512)  # short movies: every frame in one chunk row
+    assert chunk_shape_for((100, 64, 80), 2) == (100, 64, 80)  # a movie smaller than a chunk: one chunk
+    assert chunk_shape_for((10, 4096, 4096), 2) == (1, 1024, 2048)  # frames over 8 MiB: one-frame tiles
+    # volumes: one plane per chunk, as many volumes as the 16 MiB read buffer holds
+    assert chunk_shape_for((400, 4, 256, 256), 2, depth_axis=1) == (32, 1, 256, 256)
+    assert chunk_shape_for((400, 256, 256, 4), 2, depth_axis=3) == (32, 256, 256, 1)
+    for swap_xy, expected in ((False, (32, 1, 64, 80)), (True, (32, 80, 64, 1))):
+        volumes = generate_dummy_imaging_extractor(num_rows=64, num_columns=80, num_planes=4, num_samples=200)
+        iterator = ImagingDataIterator(volumes, swap_xy=swap_xy, buffer_bytes=32 * 64 * 80 * 4 * 2, chunk_bytes=64 * 80 * 32 * 2)
+        assert tuple(iterator.chunk_shape) == expected, swap_xy
+    for shape, itemsize in (((900, 300, 700), 2), ((64, 3, 512, 512), 2), ((10_000, 16, 16), 2)):
         chunks = chunk_shape_for(shape, itemsize)
-        assert np.prod(chunks) * itemsize <= 4 * 1024**2 and chunks[0] >= 32
+        chunk_bytes = np.prod(chunks) * itemsize
+        frame_read = chunks[0] * np.prod(shape[1:]) * itemsize
+        assert chunk_bytes <= 4 * 1024**2 and frame_read <= 8 * 1024**2, (shape, chunks)
+        assert np.prod(chunks[1:]) <= np.prod(shape[1:]) / 2, (shape, chunks)  # at most half the frame per chunk

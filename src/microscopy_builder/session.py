@@ -437,7 +437,7 @@ class Session:
         compression
             Either one ``DatasetConfiguration`` for every imaging series, or one per series name
             (``{"TwoPhotonSeries": DatasetConfiguration(compression_level=6)}``); unnamed series
-            keep the default (gzip level 4, chunks of at least 32 frames up to 4 MiB).
+            keep the default (gzip level 4, chunks of about 4 MiB, two per frame).
 
         Notes
         -----

@@ -18,29 +18,45 @@ DEFAULT_CHUNK_BYTES = 4 * 1024**2
 DEFAULT_BUFFER_BYTES = 16 * 1024**2
 
 
-#: every chunk spans at least this many frames (when the movie has them)
-MIN_CHUNK_FRAMES = 32
+#: a frame read decompresses at most this many chunks' worth of bytes (when frames are small enough)
+FRAME_READ_CHUNKS = 2
 
 
 def chunk_shape_for(
-    shape: tuple[int, ...], itemsize: int, target_bytes: int = DEFAULT_CHUNK_BYTES, min_frames: int = MIN_CHUNK_FRAMES
+    shape: tuple[int, ...],
+    itemsize: int,
+    target_bytes: int = DEFAULT_CHUNK_BYTES,
+    frame_read_chunks: int = FRAME_READ_CHUNKS,
+    *,
+    buffer_bytes: int = DEFAULT_BUFFER_BYTES,
+    depth_axis: int | None = None,
 ) -> tuple[int, ...]:
-    """The default chunk shape: about ``target_bytes`` (4 MiB), serving frame reads and pixel time courses.
+    """The default chunk shape: at most ``target_bytes`` (4 MiB), serving frame reads and pixel time courses.
 
-    The rule: a chunk covers at least ``min_frames`` frames (32), so a pixel's time course over
-    *n* frames touches at most *n* / 32 chunks; its spatial extent is the whole frame when
-    ``min_frames`` whole frames fit the target, else the frame halved along its largest spatial
-    axis until they do, so reading one frame decompresses about 32 frames' worth of data. Then
-    as many frames as fit the target. 256 x 256 uint16 frames give (32, 256, 256); 512 x 512
-    uint16 frames give (32, 256, 256) tiles, four per frame.
+    A reader decompresses every chunk it touches, whole. Reading one frame costs the chunk's frames
+    times the frame's bytes; reading one pixel's time course over *n* frames costs *n* times the
+    chunk's tile of the frame. The rule bounds the first and halves the second:
+
+    1. a chunk spans as many frames as make ``frame_read_chunks`` (2) x ``target_bytes`` (8 MiB)
+       of one plane, but no more whole frames (volumes) than fit ``buffer_bytes`` (16 MiB, one
+       read from the source); at least one, at most the movie;
+    2. its tile is the frame with its planes split first (``depth_axis``, down to one plane), then
+       halved along its largest spatial axis, until that many frames of it fit ``target_bytes``.
+
+    A frame read then decompresses about 8 MiB whatever the frame size (two chunks), a pixel's time
+    course at most half the movie, and every chunk is about 4 MiB (about 2.5 MB stored: cloud reads
+    are fastest for chunks of about 2-16 MB). 256 x 256 uint16 frames give (64, 128, 256); 512 x 512
+    give (16, 256, 512); frames of 8 MiB or more give one-frame tiles of at most 4 MiB; volumes of
+    4 planes of 256 x 256 give (32, 1, 256, 256), one plane per chunk.
     """
-    frames_wanted = max(1, min(shape[0], min_frames))
+    frame_bytes = math.prod(shape[1:]) * itemsize
+    plane_bytes = frame_bytes // shape[depth_axis] if depth_axis is not None else frame_bytes
+    frames = min(frame_read_chunks * target_bytes // max(plane_bytes, 1), buffer_bytes // max(frame_bytes, 1))
+    frames = max(1, min(shape[0], frames))
     spatial = list(shape[1:])
-    while frames_wanted * math.prod(spatial) * itemsize > target_bytes and max(spatial) > 1:
-        largest = spatial.index(max(spatial))
-        spatial[largest] = math.ceil(spatial[largest] / 2)
-    tile_bytes = math.prod(spatial) * itemsize
-    frames = max(1, min(shape[0], target_bytes // max(tile_bytes, 1)))
+    while frames * math.prod(spatial) * itemsize > target_bytes and max(spatial) > 1:
+        split = depth_axis - 1 if depth_axis is not None and spatial[depth_axis - 1] > 1 else spatial.index(max(spatial))
+        spatial[split] = math.ceil(spatial[split] / 2)
     return (int(frames), *(int(s) for s in spatial))
 
 
@@ -92,7 +108,9 @@ class ImagingDataIterator(GenericDataChunkIterator):
         source_shape = (self._num_frames, *self._source_sample_shape)
         shape = tuple(source_shape[axis] for axis in self._axes)
         self._shape = shape
-        chunk_shape = chunk_shape or chunk_shape_for(shape, self._stored_dtype.itemsize, min(chunk_bytes, buffer_bytes))
+        depth_axis = self._axes.index(3) if len(self._axes) == 4 else None  # where the planes went
+        chunk_shape = chunk_shape or chunk_shape_for(shape, self._stored_dtype.itemsize, min(chunk_bytes, buffer_bytes),
+                                                     buffer_bytes=buffer_bytes, depth_axis=depth_axis)
         frame_bytes = math.prod(shape[1:]) * self._stored_dtype.itemsize
         buffer_frames = max(chunk_shape[0], (buffer_bytes // max(frame_bytes, 1)) // chunk_shape[0] * chunk_shape[0])
         buffer_shape = (min(buffer_frames, shape[0]), *shape[1:])

@@ -9,6 +9,7 @@ from hdmf.container import Data
 from hdmf.data_utils import DataIO
 
 from .chunking import ImagingDataIterator
+from .compressor import environment_problem
 from .parallel import DeferredData
 
 BACKENDS = ("hdf5", "zarr")
@@ -27,10 +28,13 @@ class DatasetConfiguration:
         ``"gzip"`` (the default: every HDF5 reader, MATLAB and DANDI read it with no plugin) or
         ``None``.
     compression_level
-        0 (fastest) to 9 (smallest); default 4.
+        0 (stored, uncompressed) to 9 (smallest), as for gzip; default 4. Levels are served by the
+        fastest standard-deflate encoder installed (:mod:`~microscopy_builder.io.compressor`): each
+        gives a file no larger than zlib's at that level on the benchmark movie, much faster (the
+        table in ``docs/how-to/large-movies.md``). The file records the level asked for.
     chunk_shape
-        Stored chunk shape in the file's axis order, e.g. ``(32, 256, 256)``; default: the rule of
-        :func:`~microscopy_builder.io.chunking.chunk_shape_for` (whole frames, up to 4 MiB).
+        Stored chunk shape in the file's axis order, e.g. ``(64, 128, 256)``; default: the rule of
+        :func:`~microscopy_builder.io.chunking.chunk_shape_for` (up to 4 MiB, two chunks per frame).
     """
 
     compression: str | None = "gzip"
@@ -51,6 +55,9 @@ class DatasetConfiguration:
             problems.append(f"{where}.compression: must be one of {COMPRESSIONS}, got {self.compression!r}")
         if not isinstance(self.compression_level, int) or not 0 <= self.compression_level <= 9:
             problems.append(f"{where}.compression_level: must be a whole number 0-9, got {self.compression_level!r}")
+        encoder_problem = environment_problem() if self.compression == "gzip" else None
+        if encoder_problem:
+            problems.append(f"{where}.compression: {encoder_problem}")
         if self.chunk_shape is not None:
             if len(self.chunk_shape) != len(shape) or any(c < 1 or c > n for c, n in zip(self.chunk_shape, shape)):
                 problems.append(

@@ -3,11 +3,15 @@
 hdmf writes one chunk at a time, compressing in the writing thread: one core compresses while the
 others idle. Here the large imaging datasets are first written *empty* (shape, dtype, chunks and
 filters only) by hdmf; once the file holds everything else, the chunks are filled from the
-extractor:
+extractor. Chunks are deflate-compressed on a thread pool by the fastest standard-deflate encoder
+installed (:mod:`~microscopy_builder.io.compressor`; every one releases the GIL) and stored as the
+format stores them, so every reader decodes them with plain zlib:
 
-* HDF5: chunks are gzip-compressed with ``zlib`` on a thread pool (zlib releases the GIL) and
-  stored with h5py's ``write_direct_chunk``: ordinary deflate chunks any HDF5 reader opens.
-* Zarr: chunk-aligned blocks are assigned from a thread pool; zarr's codecs compress in each thread.
+* HDF5: with h5py's ``write_direct_chunk``, into a dataset declaring the gzip filter (id 1).
+* Zarr: under the array's chunk keys in its store, the array declaring numcodecs ``GZip`` (or
+  ``Zlib``); each thread stores its own chunks.
+
+Datasets with any other filter or codec are filled through h5py / zarr, which compress themselves.
 
 Memory stays bounded: the buffer being read from the extractor plus the chunks of about one more
 buffer in flight (being compressed or waiting to be stored).
@@ -16,19 +20,21 @@ buffer in flight (being compressed or waiting to be stored).
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import os
 import sys
-import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import numpy as np
 from hdmf.data_utils import AbstractDataChunkIterator, DataChunk
 
 from .chunking import ImagingDataIterator
+from .compressor import Deflater, deflater
 
 if TYPE_CHECKING:
     from tqdm import tqdm
@@ -101,7 +107,7 @@ def fill_dataset(
     exactly once. ``progress`` is a tqdm bar (or ``None``) advanced by frames.
     """
     chunk_shape = tuple(source.chunk_shape)
-    direct = backend == "hdf5" and _plain_gzip(dataset, compression_level)
+    direct = direct_chunks(dataset, backend, compression_level)
     in_flight: list[Future] = []
     # enough chunks in flight to compress one buffer while the next is read: about two buffers in memory
     chunks_per_buffer = math.prod(math.ceil(b / c) for b, c in zip(source.buffer_shape, chunk_shape))
@@ -110,17 +116,17 @@ def fill_dataset(
     def settle(keep: int) -> None:
         while len(in_flight) > keep:
             result = in_flight.pop(0).result()
-            if direct:
-                offset, payload = result
-                dataset.id.write_direct_chunk(offset, payload, filter_mask=0)
+            if direct is not None and backend == "hdf5":
+                direct.store(*result)  # h5py holds one lock: store from this thread, in order
 
     with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="microscopy-builder-compress") as pool:
         for start, block in source.blocks():
             for region in chunk_regions(start, block.shape, chunk_shape):
                 piece = block[region]
                 offset = (start + region[0].start, *(r.start for r in region[1:]))
-                if direct:
-                    in_flight.append(pool.submit(_compress_chunk, piece, offset, chunk_shape, compression_level))
+                if direct is not None:
+                    task = direct.encode if backend == "hdf5" else direct.encode_and_store
+                    in_flight.append(pool.submit(task, piece, offset))
                 elif backend == "hdf5":  # other filters: let HDF5 compress, one chunk at a time
                     dataset[_absolute(offset, piece.shape)] = piece
                 else:
@@ -135,14 +141,64 @@ def _absolute(offset: tuple[int, ...], shape: tuple[int, ...]) -> tuple[slice, .
     return tuple(slice(o, o + n) for o, n in zip(offset, shape))
 
 
-def _compress_chunk(piece: np.ndarray, offset: tuple[int, ...], chunk_shape: tuple[int, ...], level: int | None):
-    """One stored HDF5 chunk: edge chunks are padded to the full chunk shape, as HDF5 stores them."""
-    if piece.shape != chunk_shape:
-        padded = np.zeros(chunk_shape, dtype=piece.dtype)
-        padded[tuple(slice(0, n) for n in piece.shape)] = piece
-        piece = padded
-    payload = np.ascontiguousarray(piece).tobytes()
-    return offset, payload if level is None else zlib.compress(payload, level)
+@attrs.frozen
+class DirectChunks:
+    """Encodes whole chunks as a dataset stores them and stores the bytes, bypassing the library's codec.
+
+    Attributes
+    ----------
+    dataset
+        The h5py dataset or zarr array.
+    deflate
+        The compressor, or ``None`` for uncompressed chunks.
+    chunk_key
+        Zarr only: the store key of the chunk at a grid index (``None`` for HDF5).
+    """
+
+    dataset: Any
+    deflate: Deflater | None
+    chunk_key: Callable[[tuple[int, ...]], str] | None = None
+
+    def encode(self, piece: np.ndarray, offset: tuple[int, ...]) -> tuple[tuple[int, ...], Any]:
+        """(offset, stored bytes) of the chunk at ``offset``: padded to the full chunk shape, as HDF5 and
+        zarr v2 store edge chunks, in the dataset's own dtype and byte order."""
+        chunk_shape = tuple(self.dataset.chunks)
+        if piece.shape != chunk_shape:
+            padded = np.zeros(chunk_shape, dtype=self.dataset.dtype)
+            padded[tuple(slice(0, n) for n in piece.shape)] = piece
+            piece = padded
+        raw = np.ascontiguousarray(piece, dtype=self.dataset.dtype)
+        return offset, raw.data if self.deflate is None else self.deflate(raw)
+
+    def store(self, offset: tuple[int, ...], payload: Any) -> None:
+        """Store one encoded chunk (HDF5: ``write_direct_chunk``; Zarr: the chunk's key in the store)."""
+        if self.chunk_key is None:
+            self.dataset.id.write_direct_chunk(offset, payload, filter_mask=0)
+        else:
+            index = tuple(o // c for o, c in zip(offset, self.dataset.chunks))
+            self.dataset.chunk_store[self.chunk_key(index)] = payload
+
+    def encode_and_store(self, piece: np.ndarray, offset: tuple[int, ...]) -> None:
+        """Both, in the calling thread (Zarr chunks are separate objects: stores may run in parallel)."""
+        self.store(*self.encode(piece, offset))
+
+
+def direct_chunks(dataset: Any, backend: str, level: int | None) -> DirectChunks | None:
+    """How to store ``dataset``'s chunks directly, or ``None`` when its codecs are not plain deflate at
+    ``level`` (or none): then the library compresses, and every other filter stays honoured."""
+    if backend == "hdf5":
+        if not _plain_gzip(dataset, level):
+            return None
+        return DirectChunks(dataset, None if level is None else deflater(level, "zlib"))
+    container = _plain_zarr_container(dataset, level)
+    if container is None:
+        return None
+    separator = _zarr_separator(dataset)
+    if separator is None:
+        return None
+    prefix = f"{dataset.path}/" if dataset.path else ""
+    return DirectChunks(dataset, None if level is None else deflater(level, container),
+                        lambda index: prefix + separator.join(map(str, index)))
 
 
 def _plain_gzip(dataset: Any, level: int | None) -> bool:
@@ -163,6 +219,34 @@ def _filter_names(dataset: Any) -> set[str]:
     if dataset.scaleoffset is not None:
         names.add("scaleoffset")
     return names
+
+
+def _plain_zarr_container(array: Any, level: int | None) -> str | None:
+    """``"zlib"`` / ``"gzip"`` when the array's only codec is numcodecs Zlib / GZip at ``level``, ``"none"``
+    when it has none and ``level`` is ``None``; ``None`` for anything else (filters, other codecs)."""
+    if array.filters or array.order != "C" or array.dtype.hasobject:
+        return None
+    compressor = array.compressor
+    if level is None:
+        return "none" if compressor is None else None
+    codec = getattr(compressor, "codec_id", None)
+    if codec in ("zlib", "gzip") and getattr(compressor, "level", None) == level:
+        return codec
+    return None
+
+
+def _zarr_separator(array: Any) -> str | None:
+    """The separator of a zarr v2 array's chunk keys, from its ``.zarray`` metadata (``"."`` when it names
+    none); ``None`` for stores whose keys are not known here (nested stores name ``/`` in the metadata)."""
+    import zarr
+
+    if type(array.chunk_store) is not zarr.storage.DirectoryStore:  # not a subclass: nested stores key otherwise
+        return None
+    prefix = f"{array.path}/" if array.path else ""
+    metadata = json.loads(array.store[prefix + ".zarray"])
+    if metadata.get("zarr_format") != 2:
+        return None
+    return metadata.get("dimension_separator") or "."
 
 
 def dataset_of(root: Any, object_id: str, name: str = "data") -> Any:
