@@ -22,9 +22,9 @@ import attrs
 from .errors import CompatibilityWarning, ValidationError
 from .io.atomic import fsync_folder, fsync_tree, recover_leftovers, remove_path, replace_path, temporary_sibling
 from .io.backend import io_class, written_root
-from .io.destination import is_nwb_hdf5, is_nwb_zarr
-from .io.incomplete import mark, marked, object_paths, remove_objects, remove_paths, unmark
-from .io.locking import DestinationLock
+from .io.destination import hdf5_state, is_nwb_zarr, read_only
+from .io.incomplete import linked_from_outside, mark, marked, object_paths, remove_objects, remove_paths, unmark
+from .io.locking import DestinationLock, canonical
 from .io.space import SpaceReserve, require_space
 
 
@@ -42,21 +42,29 @@ class AppendTarget:
     held_paths: frozenset[str] = frozenset()  # every group and dataset the file held before the append
     phase: str = "opened"  # "metadata" while hdmf writes, "data" while the large datasets are filled
     spare: Any = None  # the SpaceReserve of the save under way
+    marked: bool = False  # this append recorded its objects beside the file
 
     @classmethod
     def open(cls, path: Path, backend: str, *, safe: bool, lock_timeout: float | None) -> tuple[AppendTarget, Any]:
-        """Lock ``path``, repair what a killed writer left, copy it when ``safe``, and read it."""
+        """Lock ``path``, repair what a killed writer left, copy it when ``safe``, and read it.
+
+        ``path`` is followed to the file itself (through links, ``..``, a later change of folder).
+        """
+        given, path = path, canonical(path)
+        if not path.parent.is_dir():
+            raise ValidationError([f"path: {str(given)!r} does not exist (nor does its folder); to write a new file "
+                                   f"use Session(...).write(path)"])
         if not os.access(path.parent, os.W_OK | os.X_OK):  # it could not even hold the lock file
-            raise ValidationError([_read_only(path.parent, path)])
+            raise ValidationError([_read_only(path.parent, given)])
         lock = DestinationLock(path, timeout=lock_timeout).acquire()
         target = cls(original=path, working=path, backend=backend, safe=safe, lock=lock)
         try:
             recover_leftovers(path)  # a store set aside by a killed replacement comes back first
-            _check_appendable(path, backend)
-            target._remove_incomplete_append()
+            _check_appendable(path, backend, given)
+            target._remove_incomplete_append()  # what a killed in-place append left is not the file's content
             if safe:
                 target.working = temporary_sibling(path, "partial")
-                require_space(path.parent, _size(path), f"copying {str(path)!r} for a safe append", margin=64 * 1024)
+                require_space(path.parent, _size(path), f"copying {str(given)!r} for a safe append", margin=64 * 1024)
                 target._copy()
             nwbfile = target._read()
         except BaseException:
@@ -84,16 +92,26 @@ class AppendTarget:
             raise
 
     def _remove_incomplete_append(self) -> None:
-        leftover = marked(self.original, self.backend)
-        if leftover:
-            removed = remove_objects(self.original, self.backend, leftover)
-            fsync_tree(self.original)
+        """An in-place append killed mid-way left half-written objects: take them out of the file (whatever the
+        mode: they are not the file's content), unless something else in the file links to them."""
+        leftover = marked(self.original)
+        if not leftover:
+            return
+        breaking = linked_from_outside(self.original, self.backend, leftover)
+        if breaking:
             warnings.warn(
-                f"{str(self.original)!r}: an in-place append that did not finish (its process was killed) had "
-                f"left {', '.join(removed) or 'nothing readable'}; removed, the file holds what it held before",
-                CompatibilityWarning,
-                stacklevel=4,
-            )
+                f"{str(self.original)!r}: an unfinished in-place append is recorded, but other objects link to what it "
+                f"added ({', '.join(breaking[:3])}), so nothing is removed", CompatibilityWarning, stacklevel=4)
+            return
+        removed = remove_objects(self.original, self.backend, leftover)
+        fsync_tree(self.original)
+        unmark(self.original)
+        warnings.warn(
+            f"{str(self.original)!r}: an in-place append that did not finish (its process was killed) had left "
+            f"{', '.join(removed) or 'nothing readable'}; removed, the file holds what it held before",
+            CompatibilityWarning,
+            stacklevel=4,
+        )
 
     def save(self, nwbfile: Any, fill: Callable[[Any], object], needed_bytes: int) -> None:
         """Write the new objects, ``fill(root)`` their data in the file open at ``root``, and (``safe``) move
@@ -104,7 +122,9 @@ class AppendTarget:
         self.new_objects = [c.object_id for c in nwbfile.all_children() if c.container_source is None]
         if not self.safe:
             self.held_paths = frozenset(object_paths(self.working, self.backend))
-        with SpaceReserve(self.working) as spare:  # room for every close to flush, whatever fills the disk
+            mark(self.original, self.new_objects)  # before anything is written: a kill from here on is repaired
+            self.marked = True
+        with SpaceReserve(self.original) as spare:  # room for every close to flush, whatever fills the disk
             self.spare = spare
             self.phase = "metadata"
             io, self.io = self.io, None
@@ -112,15 +132,13 @@ class AppendTarget:
                 io.write(nwbfile)
             self.phase = "data"
             with written_root(self.working, self.backend, spare) as root:
-                if not self.safe:
-                    mark(root, self.new_objects)
                 fill(root)
-                if not self.safe:
-                    unmark(root)
         fsync_tree(self.working)
         if self.safe:
             replace_path(self.working, self.original)
             fsync_folder(self.original.parent)
+        if not self.safe:
+            unmark(self.original)  # complete
         self.lock.release()
 
     def abandon(self, error: BaseException | None = None) -> None:
@@ -137,6 +155,8 @@ class AppendTarget:
                 )
             elif self.phase in ("metadata", "data") and error is not None:  # the file was closed cleanly
                 self._take_back(error)
+            elif self.marked and self.phase == "opened":  # failed before writing anything
+                unmark(self.original)
         finally:
             self.lock.release()
 
@@ -148,6 +168,8 @@ class AppendTarget:
             removed += remove_paths(self.working, self.backend, left)
             fsync_tree(self.working)
             still = set(object_paths(self.working, self.backend)) - self.held_paths
+            if not still:
+                unmark(self.original)
         except Exception as cleanup:  # noqa: BLE001 - say what is left; the next open tries again
             error.add_note(
                 f"microscopy-builder: the failed in-place append could not be taken back out of "
@@ -172,17 +194,20 @@ class AppendTarget:
                 pass
 
 
-def _check_appendable(path: Path, backend: str) -> None:
+def _check_appendable(path: Path, backend: str, given: Path) -> None:
     if not path.exists():
-        raise ValidationError([f"path: {str(path)!r} does not exist; to write a new file use Session(...).write(path)"])
-    nwb = is_nwb_zarr(path) if backend == "zarr" else is_nwb_hdf5(path)
-    if not nwb:
+        raise ValidationError([f"path: {str(given)!r} does not exist; to write a new file use Session(...).write(path)"])
+    state = ("nwb" if is_nwb_zarr(path) else "not nwb") if backend == "zarr" else hdf5_state(path)
+    if state == "busy":
+        raise ValidationError([f"path: {str(given)!r} is open for writing in another program (HDF5 keeps it locked); "
+                               f"close it there first"])
+    if state != "nwb":
         raise ValidationError(
-            [f"path: {str(path)!r} cannot be read as an NWB file: it is not an NWB file ({'Zarr' if backend == 'zarr' else 'HDF5'})"]
+            [f"path: {str(given)!r} cannot be read as an NWB file: it is not an NWB file ({'Zarr' if backend == 'zarr' else 'HDF5'})"]
         )
-    unwritable = [p for p in (path, path.parent) if not os.access(p, os.W_OK)]
+    unwritable = [p for p in (path, path.parent) if not os.access(p, os.W_OK)] + ([path] if read_only(path) else [])
     if unwritable:
-        raise ValidationError([_read_only(unwritable[0], path)])
+        raise ValidationError([_read_only(unwritable[0], given)])
 
 
 def _read_only(place: Path, path: Path) -> str:

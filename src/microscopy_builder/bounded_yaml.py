@@ -75,11 +75,24 @@ class _BoundedComposer(Composer):
             node = Composer.compose_node(self, parent, index)
         finally:
             self._depth -= 1
+        if isinstance(node, yaml.MappingNode):
+            _refuse_repeated_keys(node)
         self._sizes[id(node)] = size = 1 + sum(self._sizes[id(child)] for child in _children(node))
         if size > self._limits.max_nodes:
             raise UnreadableYAML(f"stands for more than {self._limits.max_nodes:,} values once its aliases are "
                                  f"expanded", mark=mark)
         return node
+
+
+def _refuse_repeated_keys(node: Any) -> None:
+    """A key given twice in one mapping (YAML keeps only the last one, silently): refused, naming it."""
+    seen: dict[Any, Any] = {}
+    for key, _ in node.value:
+        if isinstance(key, yaml.ScalarNode):
+            first = seen.setdefault((key.tag, key.value), key)
+            if first is not key:
+                raise UnreadableYAML(f"the key {key.value[:40]!r} is given twice in one mapping (line "
+                                     f"{first.start_mark.line + 1} and here); give it once", mark=key.start_mark)
 
 
 def _children(node: Any) -> list[Any]:
@@ -147,10 +160,13 @@ def load_text(text: str, limits: Limits = LIMITS) -> Any:
 
 def load_file(path: Path, limits: Limits = LIMITS) -> Any:
     """A YAML file's value; the file must be a regular UTF-8 file of at most ``limits.max_bytes``."""
-    if not path.is_file():
-        raise UnreadableYAML("not a regular file" if path.exists() else "no such file")
-    with open(path, "rb") as file:
-        raw = file.read(limits.max_bytes + 1)  # never more, whatever the file system says its size is
+    try:
+        if not path.is_file():
+            raise UnreadableYAML("not a regular file" if path.exists() else "no such file")
+        with open(path, "rb") as file:
+            raw = file.read(limits.max_bytes + 1)  # never more, whatever the file system says its size is
+    except OSError as error:  # a name too long, no permission, ...
+        raise UnreadableYAML(f"cannot be read ({error.strerror or error})") from None
     if len(raw) > limits.max_bytes:
         raise UnreadableYAML(f"larger than {limits.max_bytes // 2**20} MiB; a session file is a few kilobytes "
                              f"(keep data, such as long timestamp lists, in the data files)")

@@ -13,7 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from functools import cache
 
+import unicodedata
+
 import attrs
+
+from .specs._fields import name_problem
 
 
 @attrs.frozen
@@ -66,7 +70,12 @@ def clash_problems(claims: Iterable[Claim], reserved: Mapping[str, frozenset[str
     """A problem for every name its parent reserves and for every two objects claiming one name in one parent."""
     problems: list[str] = []
     taken: dict[tuple[str, str], Claim] = {}
+    folded: dict[tuple[str, str], Claim] = {}
     for claim in claims:
+        unusable = name_problem(claim.name, claim.what)  # names made from free text (an indicator, a model) too
+        if unusable is not None:
+            problems.append(unusable)
+            continue
         own = reserved.get(claim.parent, frozenset())
         if claim.parent_type is not None:
             own = own | reserved_names(*claim.parent_type)
@@ -78,6 +87,14 @@ def clash_problems(claims: Iterable[Claim], reserved: Mapping[str, frozenset[str
             )
             continue
         first = taken.setdefault((claim.parent, claim.name), claim)
+        alike = folded.setdefault((claim.parent, unicodedata.normalize("NFC", claim.name).casefold()), claim)
+        if alike.identity != claim.identity and alike.name != claim.name:
+            problems.append(
+                f"{claim.what}: {alike.what} is named {alike.name!r} in {claim.parent}, which differs from {claim.name!r} "
+                f"only in case or Unicode form; file systems that ignore those (macOS, Windows) would merge them in a "
+                f"Zarr store: rename one of them"
+            )
+            continue
         if first.identity != claim.identity:
             problems.append(
                 f"{claim.what}: {first.what} already has the name {claim.name!r} in {claim.parent}; two objects of "

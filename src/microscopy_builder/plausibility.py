@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from .specs.walk import plain_values
 from .unknown import known_numbers
 
 
@@ -48,37 +49,10 @@ RANGES = (
 )
 
 
-#: fields holding specs checked on their own (a series' rig and space)
-CHECKED_APART = ("rig", "space", "series")
-
-
 def implausible_values(specs: Iterable[Any]) -> list[str]:
     """Warnings for every number in ``specs`` (and the specs they hold) outside its kind's range."""
-    found: list[str] = []
-    for spec in specs:
-        found += _walk(spec, _label(spec), set())
+    found = [p for spec in specs for where, name, value in plain_values(spec) for p in _check(name, value, f"{where}.{name}")]
     return list(dict.fromkeys(found))
-
-
-def _walk(spec: Any, where: str, seen: set[int]) -> list[str]:
-    if id(spec) in seen or not attrs.has(type(spec)):
-        return []
-    seen.add(id(spec))
-    found: list[str] = []
-    for field in attrs.fields(type(spec)):
-        if field.name in CHECKED_APART:
-            continue
-        value = getattr(spec, field.name)
-        place = f"{where}.{field.name}"
-        if attrs.has(type(value)):
-            found += _walk(value, place, seen)
-        elif isinstance(value, tuple) and value and all(attrs.has(type(v)) for v in value):
-            found += [p for item in value for p in _walk(item, f"{place}[{_name(item)}]", seen)]
-        elif isinstance(value, tuple) and value and all(isinstance(v, tuple) and len(v) == 2 for v in value):
-            found += [p for slot, item in value for p in _walk(item, f"{where}.{slot}", seen)]  # a rig's optics
-        else:
-            found += _check(field.name, value, place)
-    return found
 
 
 def _check(name: str, value: Any, where: str) -> list[str]:
@@ -87,15 +61,6 @@ def _check(name: str, value: Any, where: str) -> list[str]:
         return []
     numbers = [v for v in known_numbers(value) if isinstance(v, (int, float)) and math.isfinite(v)]
     return [p for p in (rule.problem(float(v), where) for v in numbers) if p is not None][:1]
-
-
-def _label(spec: Any) -> str:
-    kind = {"RigSpec": "rig", "ImagingSpaceSpec": "space", "SeriesSpec": "series"}.get(type(spec).__name__, "spec")
-    return f"{kind} {getattr(spec, 'name', '')!r}"
-
-
-def _name(spec: Any) -> str:
-    return repr(getattr(spec, "name", getattr(spec, "label", "?")))
 
 
 def source_rate_problems(series: Any) -> list[str]:

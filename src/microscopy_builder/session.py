@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import math
 import threading
 import uuid
+import weakref
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,9 +22,9 @@ from .emit.placeholders import Placeholder, PlaceholderReport
 from .errors import BuilderError, CompatibilityWarning, ConflictError, SourceDataError, ValidationError
 from .io.backend import io_class, written_root
 from .appending import AppendTarget
-from .io.atomic import recover_leftovers, write_atomically
+from .io.atomic import fingerprint, make_folders, recover_leftovers, remove_folders, write_atomically
 from .io.destination import destination_problems
-from .io.locking import destination_lock
+from .io.locking import canonical, destination_lock
 from .io.space import SpaceReserve, uncompressed_bytes
 from .io.chunking import DEFAULT_BUFFER_BYTES
 from .io.dataset_config import BACKENDS, DatasetConfiguration, configure_series_data, defer_series_data, is_wrapped
@@ -32,6 +34,8 @@ from .io.namespaces import drop_extension_namespaces, namespaces_in_use
 from .emit.timing import resolve_timing
 from .naming import clash_problems
 from .plausibility import implausible_values, source_rate_problems
+from .specs._fields import nul_problems
+from .specs.walk import plain_values
 from .registry import Registry, registrations
 from .specs import ImagingSpaceSpec, RigSpec, SegmentationSpec, SeriesSpec
 from .specs.sources import describe_shape, imaging_shape, segmentation_shape
@@ -75,6 +79,13 @@ class Session:
             )
         if not session_description:
             problems.append("session_description: required; say what the session recorded")
+        texts = {"session_description": session_description, **{k: v for k, v in nwbfile_kwargs.items() if k != "subject"}}
+        problems += [p for name, value in texts.items() for p in nul_problems(value, name)]
+        subject = nwbfile_kwargs.get("subject")
+        if subject is not None and hasattr(subject, "fields"):  # a pynwb Subject: its text fields too
+            problems += nul_problems({k: v for k, v in subject.fields.items() if isinstance(v, (str, list))}, "subject")
+        elif isinstance(subject, Mapping):
+            problems += nul_problems(dict(subject), "subject")
         if isinstance(nwbfile_kwargs.get("subject"), Mapping):
             try:
                 nwbfile_kwargs["subject"] = subject_from_mapping(nwbfile_kwargs["subject"])
@@ -144,14 +155,22 @@ class Session:
         if problems:
             raise ValidationError(problems)
         target, nwbfile = AppendTarget.open(path, backend, safe=safe, lock_timeout=lock_timeout)
-        held = _format_of(nwbfile)
-        chosen = format or held or "ndx-microscopy"
-        if held not in (None, chosen) and not mix_formats:
+        try:
+            held = _format_of(nwbfile)
+            chosen = format or (held if held in FORMATS else None) or "ndx-microscopy"
+            if held == "mixed" and format is None:
+                raise ValidationError([f"format: {str(path)!r} holds both legacy and ndx-microscopy objects; say which "
+                                       f"layout to append in (format='legacy' or 'ndx-microscopy') and pass mix_formats=True"])
+            if held not in (None, chosen) and not mix_formats:
+                raise ValidationError([_mixing_problem(path, held, chosen)])
+            session = cls.__new__(cls)
+            session._adopt(nwbfile, chosen)
+        except BaseException:
             target.abandon()
-            raise ValidationError([_mixing_problem(path, held, chosen)])
-        session = cls.__new__(cls)
-        session._adopt(nwbfile, chosen)
+            raise
         session._append = target
+        # a session dropped without close() (an error in a notebook cell) still lets other writers in
+        session._finalizer = weakref.finalize(session, target.abandon)
         return session
 
     def close(self) -> None:
@@ -190,6 +209,8 @@ class Session:
                 f"Session.add takes a builder or a series, segmentation, rig or space spec, got {type(item).__name__}"
             )
         problems = [] if isinstance(item, Builder) else spec.problems()
+        problems += [p for spec_in in (spec, *_nested(spec)) for where, name, value in plain_values(spec_in)
+                     for p in nul_problems(value, f"{where}.{name}")]
         problems += self._format_needs(spec)
         if problems:
             raise ValidationError(problems)
@@ -414,6 +435,7 @@ class Session:
         max_workers: int | None = None,
         progress: bool | None = None,
         compression: DatasetConfiguration | Mapping[str, DatasetConfiguration] | None = None,
+        lock_timeout: float | None = None,
     ) -> Path:
         """Write the session to ``path`` and return it.
 
@@ -463,26 +485,54 @@ class Session:
             problems = destination_problems(path, backend, overwrite=overwrite)
             if problems:  # before the lock: a read-only folder cannot even hold the lock file
                 raise ValidationError(problems)
-            target = path.resolve() if path.is_symlink() and path.exists() else path  # through a link to an NWB file
-            with destination_lock(target):
-                recover_leftovers(target)  # a writer of this path that was killed left a partial file behind
-                problems = destination_problems(path, backend, overwrite=overwrite)  # again: another writer may have
-                if problems:                                                          # been first
-                    raise ValidationError(problems)
-                if self._written is not None:
-                    self._check_nothing_added_since_written()
-                    write_atomically(target, lambda tmp: self._export(tmp, backend), overwrite=overwrite)
-                    return path
-                plan = self._prepare(backend, configurations, buffer_bytes, max_workers, progress)
-                try:
-                    with SpaceReserve(target) as spare:
-                        write_atomically(target, lambda tmp: self._write_new(tmp, backend, plan, spare), overwrite=overwrite)
-                except BaseException:
-                    self._spent = True
-                    raise
-            self._written = (target, backend)
-            self._written_identities = self._registry.identities()
-            return path
+            target = canonical(path) if path.is_symlink() and path.exists() else path  # through a link to an NWB file
+            created = make_folders(target)
+            try:
+                written = self._write_locked(path, target, backend, overwrite, lock_timeout,
+                                             (configurations, buffer_bytes, max_workers, progress))
+            except OSError as error:
+                remove_folders(created)
+                if error.errno in (errno.ENOSPC, errno.EDQUOT) or "No space left" in str(error):
+                    error.add_note(f"microscopy-builder: the disk of {str(target.parent)!r} is full; nothing was "
+                                   f"written to {str(path)!r}, which holds what it held before")
+                raise
+            except BaseException:
+                remove_folders(created)
+                raise
+            return written
+
+    def _write_locked(self, path: Path, target: Path, backend: str, overwrite: bool, lock_timeout: float | None,
+                      stream_options: tuple) -> Path:
+        """A new file (or an export of the first one) at ``target``, holding its lock."""
+        with destination_lock(target, timeout=lock_timeout):
+            recover_leftovers(target)  # a writer of this path that was killed left a partial file behind
+            problems = destination_problems(path, backend, overwrite=overwrite)  # again: another writer may have
+            if problems:                                                          # been first
+                raise ValidationError(problems)
+            if self._written is not None:
+                self._check_nothing_added_since_written()
+                self._check_first_file_unchanged()
+                write_atomically(target, lambda tmp: self._export(tmp, target, backend), overwrite=overwrite)
+                return path
+            plan = self._prepare(backend, *stream_options)
+            try:
+                with SpaceReserve(target) as spare:
+                    write_atomically(target, lambda tmp: self._write_new(tmp, backend, plan, spare), overwrite=overwrite)
+            except BaseException:
+                self._spent = True
+                raise
+        self._written = (target, backend)
+        self._written_identities = self._registry.identities()
+        self._written_fingerprint = fingerprint(target)
+        return path
+
+    def _check_first_file_unchanged(self) -> None:
+        """A second write copies the first file: it must still be what this session wrote."""
+        first, _ = self._written
+        if not first.exists() or fingerprint(first) != self._written_fingerprint:
+            what = "was removed" if not first.exists() else "was changed (appended to or replaced)"
+            raise ValidationError([f"session: the first file this session wrote, {str(first)!r}, {what} since, and a "
+                                   f"second write copies it; build a new Session from the same builders to write again"])
 
     def _check_nothing_added_since_written(self) -> None:
         added_since = [f"{kind} {key!r}" for kind, key in self._registry.identities() - self._written_identities]
@@ -597,15 +647,15 @@ class Session:
                     created.rmdir()
             raise
 
-    def _export(self, temporary: Path, backend: str) -> None:
+    def _export(self, temporary: Path, destination: Path, backend: str) -> None:
         source_path, source_backend = self._written
         with io_class(source_backend)(str(source_path), mode="r") as source:
             written = source.read()
             stream_large_datasets(written, backend, DatasetConfiguration())
-            destination = io_class(backend)(str(temporary), mode="w")
-            with SpaceReserve(temporary) as spare:
-                with spare.closing(destination.close):
-                    destination.export(src_io=source, nwbfile=written, write_args={"link_data": False})
+            copy = io_class(backend)(str(temporary), mode="w")
+            with SpaceReserve(destination) as spare:
+                with spare.closing(copy.close):
+                    copy.export(src_io=source, nwbfile=written, write_args={"link_data": False})
                 with written_root(temporary, backend, spare) as root:
                     self._finish(root)
 
@@ -721,6 +771,11 @@ def _rate_mismatches(series: list[SeriesSpec], segmentations: list[SegmentationS
 
 def _data_shape(spec: SeriesSpec | SegmentationSpec) -> tuple[int, ...]:
     return imaging_shape(spec.source) if isinstance(spec, SeriesSpec) else segmentation_shape(spec.source)
+
+
+def _nested(spec: Any) -> list[Any]:
+    """The rig, space and series a series or segmentation holds (each is walked on its own)."""
+    return [getattr(spec, name) for name in ("rig", "space", "series") if getattr(spec, name, None) is not None]
 
 
 def _format_problems(format: str) -> list[str]:

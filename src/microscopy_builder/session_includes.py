@@ -108,10 +108,14 @@ def _target(sources: Sources, path: Path, index: int, entry: Any) -> Path:
     where = f"{path}: include[{index}]"
     if not isinstance(entry, str) or not entry.strip():
         raise SessionFileError([f"{where}: must be the path of a file (text), e.g. rigs/bergamo.yaml"])
+    if "\x00" in entry or len(entry.encode()) > 4096:
+        raise SessionFileError([f"{where}: {entry[:40]!r}... is not a path a file system takes (a NUL character, or "
+                                f"longer than 4096 bytes); give the included file's path"])
     try:
         target = (path.parent / entry).resolve()
-    except (OSError, RuntimeError):  # a loop of symbolic links
-        raise SessionFileError([f"{where}: {entry!r} cannot be resolved (a loop of symbolic links?)"]) from None
+    except (OSError, RuntimeError, ValueError):  # a loop of symbolic links, a name too long
+        raise SessionFileError([f"{where}: {entry[:80]!r} cannot be resolved (a loop of symbolic links, or a name "
+                                f"too long?)"]) from None
     if not sources.allow_outside_includes and not target.is_relative_to(sources.root):
         lexical = Path(os.path.normpath(path.parent.resolve() / entry))  # where it seems to be, links not followed
         through = " (through a symbolic link)" if lexical.is_relative_to(sources.root) else ""

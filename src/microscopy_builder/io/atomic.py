@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import hashlib
 import os
 import re
 import shutil
@@ -32,13 +33,31 @@ from ..errors import ValidationError
 _AT_FDCWD, _RENAME_NOREPLACE, _RENAME_EXCHANGE = -100, 1, 2
 
 
+#: the longest file name most file systems take (bytes)
+NAME_MAX = 255
+#: room a sibling's name needs beyond the destination's stem: ``.`` ``.partial-<pid>-<8 hex>`` and the suffix
+_SIBLING_EXTRA = 40
+
+
+def sibling_stem(destination: Path) -> str:
+    """The destination's stem as siblings carry it: cut, with a hash of the whole name, when a sibling's name
+    would pass the file system's limit (a long but legal destination name)."""
+    stem = destination.stem
+    room = NAME_MAX - _SIBLING_EXTRA - len(destination.suffix.encode())
+    if len(stem.encode()) <= room:
+        return stem
+    digest = hashlib.sha1(destination.name.encode()).hexdigest()[:12]
+    return stem.encode()[: room - 13].decode(errors="ignore") + "~" + digest
+
+
 def temporary_sibling(destination: Path, tag: str) -> Path:
     """A hidden path in the destination's folder (same file system, so the final move is a rename)."""
-    return destination.with_name(f".{destination.stem}.{tag}-{os.getpid()}-{uuid.uuid4().hex[:8]}{destination.suffix}")
+    return destination.with_name(f".{sibling_stem(destination)}.{tag}-{os.getpid()}-{uuid.uuid4().hex[:8]}{destination.suffix}")
 
 
 def _leftover_pattern(destination: Path) -> re.Pattern:
-    return re.compile(rf"^\.{re.escape(destination.stem)}\.(partial|previous|reserve)-\d+-[0-9a-f]{{8}}{re.escape(destination.suffix)}$")
+    stem, suffix = re.escape(sibling_stem(destination)), re.escape(destination.suffix)
+    return re.compile(rf"^\.{stem}\.(partial|previous|reserve)-\d+-[0-9a-f]{{8}}{suffix}$")
 
 
 def remove_path(path: Path) -> None:
@@ -105,12 +124,11 @@ def fsync_folder(path: Path) -> None:
 
 
 def write_atomically(destination: Path, write: Callable[[Path], None], *, overwrite: bool) -> None:
-    """Call ``write(temporary_path)``, make the result durable, then put it at ``destination``.
+    """Call ``write(temporary_path)``, make the result durable, then put it at ``destination`` (whose folder exists).
 
     Without ``overwrite``, a destination that appeared meanwhile (a writer not holding the lock)
     is left alone and a ``ValidationError`` raised. The temporary is removed whatever happens.
     """
-    destination.parent.mkdir(parents=True, exist_ok=True)
     recover_leftovers(destination)
     temporary = temporary_sibling(destination, "partial")
     try:
@@ -123,6 +141,29 @@ def write_atomically(destination: Path, write: Callable[[Path], None], *, overwr
         fsync_folder(destination.parent)
     finally:
         remove_path(temporary)
+
+
+def make_folders(destination: Path) -> list[Path]:
+    """Create the destination's missing folders; return them, innermost first (see :func:`remove_folders`)."""
+    created = [folder for folder in (destination.parent, *destination.parent.parents) if not folder.exists()]
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    return created
+
+
+def remove_folders(created: list[Path]) -> None:
+    """Remove folders :func:`make_folders` made, while they are empty (a failed write leaves none behind)."""
+    for folder in created:
+        try:
+            folder.rmdir()
+        except OSError:
+            break
+
+
+def fingerprint(path: Path) -> tuple:
+    """What a file or store is now (every file's size and time of change), to tell whether it changed since."""
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    return tuple((str(p.relative_to(path)) if path.is_dir() else "", p.stat().st_size, p.stat().st_mtime_ns,
+                  p.stat().st_ino) for p in files)
 
 
 def place_new(new: Path, destination: Path) -> None:

@@ -8,6 +8,7 @@ are refused even then.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import stat
@@ -18,23 +19,27 @@ HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
 def is_nwb_hdf5(path: Path) -> bool:
     """Whether ``path`` is a regular HDF5 file whose root group is an NWBFile."""
-    try:
-        with open(path, "rb") as file:
-            if file.read(8) != HDF5_SIGNATURE:  # the usual place; h5py also finds user-block offsets
-                return _is_nwb_hdf5_with_h5py(path)
-    except OSError:
-        return False
-    return _is_nwb_hdf5_with_h5py(path)
+    return hdf5_state(path) == "nwb"
 
 
-def _is_nwb_hdf5_with_h5py(path: Path) -> bool:
+def hdf5_state(path: Path) -> str:
+    """``"nwb"``, ``"busy"`` (an HDF5 file another program holds open for writing), ``"other"`` (HDF5, not
+    NWB) or ``"not hdf5"``."""
     import h5py
 
     try:
+        with open(path, "rb") as file:
+            signed = file.read(8) == HDF5_SIGNATURE
+    except OSError:
+        return "not hdf5"
+    try:
         with h5py.File(path, "r") as file:
-            return _text(file.attrs.get("neurodata_type")) == "NWBFile"
-    except (OSError, ValueError):
-        return False
+            return "nwb" if _text(file.attrs.get("neurodata_type")) == "NWBFile" else "other"
+    except (OSError, ValueError) as error:
+        locked = "lock" in str(error).lower() or getattr(error, "errno", None) in (errno.EAGAIN, errno.EWOULDBLOCK)
+        if signed and locked:
+            return "busy"
+        return "not hdf5"
 
 
 def is_nwb_zarr(path: Path) -> bool:
@@ -58,7 +63,7 @@ def destination_problems(path: Path, backend: str, *, overwrite: bool) -> list[s
     if _is_protected(path):
         return [f"path: {shown!r} is the file-system root or your home folder; write to a file inside it"]
     if path.is_symlink() and not path.exists():
-        return [f"path: {shown!r} is a symbolic link to nothing; remove the link or write elsewhere"]
+        return [f"path: {shown!r} is a symbolic link to nothing (or a loop of links); remove the link or write elsewhere"]
     if path.exists() or path.is_symlink():
         return _existing_problems(path, backend, overwrite)
     parent = path.parent if str(path.parent) else Path(".")
@@ -90,14 +95,29 @@ def _existing_problems(path: Path, backend: str, overwrite: bool) -> list[str]:
     else:
         if backend == "zarr":
             return [f"path: {shown!r} is a file; a Zarr store (a folder) cannot replace it"]
-        if not is_nwb_hdf5(path):
+        state = hdf5_state(path)
+        if state == "busy":
+            return [f"path: {shown!r} is open for writing in another program (HDF5 keeps it locked); close it there "
+                    f"first, or write to another path"]
+        if state != "nwb":
             return [f"path: {shown!r} is not an NWB file (HDF5 with an NWBFile root); microscopy-builder "
                     f"replaces only NWB files and stores, even with overwrite=True: delete it yourself if you "
                     f"mean to, or write to another path"]
-    writable_parent = os.access(path.parent, os.W_OK | os.X_OK)
-    if not writable_parent:
+    if not os.access(path.parent, os.W_OK | os.X_OK):
         return [f"path: {str(path.parent)!r} is read-only for you, so {shown!r} cannot be replaced; write elsewhere"]
+    if read_only(path):
+        return [f"path: {shown!r} is read-only (its permissions allow no writing); make it writable first if you "
+                f"mean to replace it"]
     return []
+
+
+def read_only(path: Path) -> bool:
+    """Whether a file's permissions allow nobody to write it (checked by mode bits too: root passes ``os.access``)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not os.access(path, os.W_OK) or (not stat.S_ISDIR(mode) and not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
 
 
 def _kind(path: Path) -> str | None:
@@ -112,5 +132,5 @@ def _kind(path: Path) -> str | None:
 
 
 def _is_protected(path: Path) -> bool:
-    resolved = path.resolve()
-    return resolved == Path(resolved.anchor) or resolved == Path.home().resolve()
+    resolved = Path(os.path.realpath(path))  # never raises on a loop of links (pathlib's resolve does)
+    return resolved == Path(resolved.anchor) or resolved == Path(os.path.realpath(Path.home()))

@@ -1,10 +1,12 @@
 """An in-place append that did not finish is taken back out of the file.
 
-While the large datasets of an in-place append are filled, the file's root carries an attribute
-listing the object ids of everything the append added. When the append completes the attribute is
-removed. When it fails, the objects are removed at once; when the process was killed, the next
-:meth:`Session.open` finds the attribute and removes them then. Either way the file is left with
-its previous content and no half-written series (HDF5 does not reclaim the space they took).
+Before an in-place append writes anything, a small file beside the destination
+(``.<name>.unfinished-append.json``, flushed to disk) lists the object ids of everything the
+append adds; it is removed once the append is complete. When the append fails, its objects are
+removed at once; when the process was killed, the next :meth:`Session.open` finds the list and
+removes them then (on its copy, for a safe append, so nothing changes until it saves). Objects are
+removed only when nothing left in the file links to them, so the file stays readable; HDF5 does
+not reclaim the space they took.
 """
 
 from __future__ import annotations
@@ -15,33 +17,82 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-MARKER = "microscopy_builder_incomplete_append"
+from .atomic import fsync_folder, sibling_stem
 
 
-def mark(root: Any, object_ids: list[str]) -> None:
-    """Record on a file's open root group that ``object_ids`` belong to an unfinished append, on disk at once."""
-    root.attrs[MARKER] = json.dumps(sorted(object_ids))
-    if hasattr(root, "flush"):  # HDF5 keeps metadata in memory until told: a killed writer would lose the mark
-        root.flush()
+def marker_path(destination: Path) -> Path:
+    return destination.with_name(f".{sibling_stem(destination)}{destination.suffix}.unfinished-append.json")
 
 
-def unmark(root: Any) -> None:
-    if MARKER in root.attrs:
-        del root.attrs[MARKER]
+def mark(destination: Path, object_ids: list[str]) -> None:
+    """Record, durably, that ``object_ids`` belong to an append of ``destination`` that has not finished."""
+    path = marker_path(destination)
+    temporary = path.with_name(path.name + ".tmp")
+    with open(temporary, "w") as file:
+        json.dump(sorted(object_ids), file)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(temporary, path)
+    fsync_folder(path.parent)
 
 
-def marked(path: Path, backend: str) -> list[str]:
-    """Object ids of an unfinished append recorded in the file (empty when there is none)."""
+def unmark(destination: Path) -> None:
+    marker_path(destination).unlink(missing_ok=True)
+
+
+def marked(destination: Path) -> list[str]:
+    """Object ids of an unfinished append of ``destination`` (empty when there is none or the list is unreadable)."""
+    try:
+        value = json.loads(marker_path(destination).read_text())
+    except (OSError, ValueError):
+        return []
+    return [str(item) for item in value] if isinstance(value, list) else []
+
+
+def linked_from_outside(path: Path, backend: str, object_ids: list[str]) -> list[str]:
+    """Links of the file, outside the listed objects, that point into them (removing those would break the file)."""
+    wanted = set(object_ids)
+    inside = [name for name, attrs in _objects(path, backend) if attrs.get("object_id") in wanted]
+    outer = _outermost(inside)
+    within = lambda name: any(name == o or name.startswith(f"{o}/") for o in outer)  # noqa: E731
+    return [source for source, target in _links(path, backend) if within(target.strip("/")) and not within(source)]
+
+
+def _objects(path: Path, backend: str) -> list[tuple[str, Any]]:
     if backend == "hdf5":
         import h5py
 
         with h5py.File(path, "r") as file:
-            value = file.attrs.get(MARKER)
-    else:
-        import zarr
+            found: list[tuple[str, Any]] = []
+            file.visititems(lambda name, item: found.append((name, dict(item.attrs))))
+            return found
+    import zarr
 
-        value = zarr.open_group(str(path), mode="r").attrs.get(MARKER)
-    return [] if value is None else list(json.loads(value))
+    found = []
+    zarr.open_group(str(path), mode="r").visititems(lambda name, item: found.append((name, dict(item.attrs))))
+    return found
+
+
+def _links(path: Path, backend: str) -> list[tuple[str, str]]:
+    """(where the link is, the path it points at) for every link of the file."""
+    found: list[tuple[str, str]] = []
+    if backend == "hdf5":
+        import h5py
+
+        with h5py.File(path, "r") as file:
+            def visit(name: str, link: Any) -> None:
+                if isinstance(link, h5py.SoftLink):
+                    found.append((name, link.path))
+
+            file.visititems_links(visit)
+        return found
+    import zarr
+
+    root_attributes = dict(zarr.open_group(str(path), mode="r").attrs)
+    for name, attrs in [("", root_attributes), *_objects(path, backend)]:
+        for link in attrs.get("zarr_link", []) or []:
+            found.append((f"{name}/{link.get('name')}".strip("/"), str(link.get("path", ""))))
+    return found
 
 
 def remove_objects(path: Path, backend: str, object_ids: list[str]) -> list[str]:
@@ -58,7 +109,6 @@ def remove_objects(path: Path, backend: str, object_ids: list[str]) -> list[str]
                 if name in file:
                     del file[name]
                     removed.append(name)
-            file.attrs.pop(MARKER, None)
     else:
         import zarr
 
@@ -68,8 +118,6 @@ def remove_objects(path: Path, backend: str, object_ids: list[str]) -> list[str]
         for name in _outermost(found):
             shutil.rmtree(path / name, ignore_errors=True)
             removed.append(name)
-        if MARKER in root.attrs:
-            del root.attrs[MARKER]
         if (path / ".zmetadata").exists():
             zarr.consolidate_metadata(str(path))
     return removed

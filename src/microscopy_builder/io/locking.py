@@ -14,6 +14,9 @@ file twice for appending, say) gets an error instead of waiting for itself forev
 
 from __future__ import annotations
 
+import errno
+import math
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +25,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from ..errors import ValidationError
+from .atomic import sibling_stem
 
 _registry_guard = threading.Lock()
 _held: dict[Path, tuple[threading.Lock, list[int]]] = {}  # destination -> (thread lock, [owner thread id])
@@ -29,18 +33,32 @@ _held: dict[Path, tuple[threading.Lock, list[int]]] = {}  # destination -> (thre
 
 def lock_path(destination: Path) -> Path:
     """The lock file of a destination: a hidden sibling, so it lives on the same file system."""
-    return destination.with_name(f".{destination.name}.lock")
+    return destination.with_name(f".{sibling_stem(destination)}{destination.suffix}.lock")
+
+
+def canonical(destination: Path) -> Path:
+    """One spelling of a destination (``sub/../x.nwb``, a link to it, a relative path): its real path."""
+    try:
+        return Path(os.path.realpath(destination))
+    except (OSError, ValueError):
+        return Path(os.path.abspath(destination))
 
 
 class DestinationLock:
     """The lock of one destination; ``acquire`` waits for other writers, ``release`` lets them in."""
 
     def __init__(self, destination: Path, *, timeout: float | None = None):
-        self.destination = Path(destination).absolute()
+        self.destination = canonical(destination)
+        if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+                                    or not math.isfinite(timeout) or timeout < 0):
+            raise ValidationError([f"lock_timeout: must be a number of seconds >= 0 (or None to wait as long as it "
+                                   f"takes), got {timeout!r}"])
         self.timeout = -1 if timeout is None else timeout
         with _registry_guard:
             self._thread_lock, self._owner = _held.setdefault(self.destination, (threading.Lock(), [0]))
-        self._file_lock = FileLock(lock_path(self.destination), thread_local=False)
+        # readable and writable by every account that can write the folder: a lab share's next writer can lock
+        # a lock file another account's killed writer left
+        self._file_lock = FileLock(lock_path(self.destination), mode=0o666, thread_local=False)
         self.held = False
 
     def acquire(self) -> DestinationLock:
@@ -56,6 +74,14 @@ class DestinationLock:
         except Timeout:
             self._thread_lock.release()
             raise self._busy() from None
+        except OSError as error:  # a lock file it may not open, no inode left for it, ...
+            self._thread_lock.release()
+            raise ValidationError(
+                [f"path: the lock file {str(lock_path(self.destination))!r} beside {str(self.destination)!r} cannot be "
+                 f"made or opened ({error.strerror or error}); "
+                 + ("a full disk has no room for it: free some space" if error.errno in (errno.ENOSPC, errno.EDQUOT)
+                    else "another account's writer may have left it: remove it once no writer runs")]
+            ) from None
         except BaseException:
             self._thread_lock.release()
             raise
@@ -71,7 +97,10 @@ class DestinationLock:
         try:
             # Removed while still held: a writer that was waiting on this file sees it unlinked once it
             # gets the lock and takes a fresh one (filelock checks), so no two writers ever hold it.
-            lock_path(self.destination).unlink(missing_ok=True)
+            try:
+                lock_path(self.destination).unlink(missing_ok=True)
+            except OSError:  # a folder that lets us lock but not remove (sticky, another account's file)
+                pass
             self._file_lock.release()
         finally:
             self._thread_lock.release()

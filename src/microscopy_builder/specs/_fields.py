@@ -111,3 +111,18 @@ def check_non_negative(problems: list[str], where: str, **values: float | None) 
     for name, value in values.items():
         if any(not math.isfinite(v) or v < 0 for v in known_numbers(value)):
             problems.append(f"{where}.{name}: must be a finite number >= 0 (or mb.UNKNOWN), got {value!r}")
+
+
+def nul_problems(values: Any, where: str) -> list[str]:
+    """Text holding NUL, which HDF5 and Zarr cannot store (HDF5 cuts text there): one problem per place.
+
+    ``values`` is text, a list of text, or a mapping of names to such values (an NWBFile's keywords).
+    """
+    if isinstance(values, str):
+        return [f"{where}: the text {values[:40]!r} holds a NUL character, which NWB files cannot store; remove it"] \
+            if "\x00" in values else []
+    if isinstance(values, dict):
+        return [p for name, value in values.items() for p in nul_problems(value, f"{where}.{name}")]
+    if isinstance(values, (list, tuple)):
+        return [p for index, value in enumerate(values) for p in nul_problems(value, f"{where}[{index}]")]
+    return []

@@ -12,7 +12,7 @@ import microscopy_builder as mb
 from common import popen_child, read, series, session
 
 SLOW_APPEND = """
-import sys, time; sys.path.insert(0, 'adversarial')
+import sys, time; sys.path.insert(0, __import__('os').environ['MB_ATTACKS_DIR'])
 import numpy as np
 from roiextractors import NumpyImagingExtractor
 import microscopy_builder as mb

@@ -13,7 +13,7 @@ import microscopy_builder as mb
 from common import read, run_child, session
 
 SPARSE = """
-import sys, warnings; sys.path.insert(0, 'adversarial'); warnings.simplefilter('ignore')
+import sys, warnings; sys.path.insert(0, __import__('os').environ['MB_ATTACKS_DIR']); warnings.simplefilter('ignore')
 import microscopy_builder as mb
 from common import session, imaging
 rig = (mb.RigBuilder('Sparse').microscope()

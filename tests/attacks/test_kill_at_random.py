@@ -17,7 +17,7 @@ import microscopy_builder as mb
 from common import popen_child, read, series, session
 
 APPEND = """
-import sys, warnings; sys.path.insert(0, 'adversarial'); warnings.simplefilter('ignore')
+import sys, warnings; sys.path.insert(0, __import__('os').environ['MB_ATTACKS_DIR']); warnings.simplefilter('ignore')
 import microscopy_builder as mb
 from common import series
 print('go', flush=True)
@@ -66,7 +66,7 @@ def test_safe_appends_killed_at_random_moments(tmp_path, backend, suffix):
 
 
 SLOW_SAFE_APPEND = """
-import sys, time, warnings; sys.path.insert(0, 'adversarial'); warnings.simplefilter('ignore')
+import sys, time, warnings; sys.path.insert(0, __import__('os').environ['MB_ATTACKS_DIR']); warnings.simplefilter('ignore')
 import numpy as np
 from roiextractors import NumpyImagingExtractor
 import microscopy_builder as mb

@@ -1,5 +1,5 @@
-"""A second write() of a session "exports the first file to the new path" (Session.write notes): whatever that
-file holds by then, including what another writer put there."""
+"""A second write() of a session copies the first file: never what another writer made of it since (a
+ValidationError says so instead)."""
 
 from __future__ import annotations
 
@@ -19,20 +19,25 @@ def test_a_second_write_holds_this_session_not_what_the_first_file_became(tmp_pa
         with mb.Session.open(tmp_path / "a.nwb") as other:  # a colleague appends to a.nwb meanwhile
             other.add(series("Theirs", seed=4))
             other.write()
-    s.write(tmp_path / "b.nwb")
-    with read(tmp_path / "b.nwb") as nwbfile:
-        held = sorted(nwbfile.acquisition)
-    assert held == ["Mine"], f"b.nwb, written from a session holding only 'Mine', holds {held}"
+    with pytest.raises(mb.ValidationError, match="was changed .* since"):
+        s.write(tmp_path / "b.nwb")
+    assert not (tmp_path / "b.nwb").exists()
 
 
 def test_a_second_write_after_the_first_file_was_replaced(tmp_path):
     s = session().add(series("Mine"))
     s.write(tmp_path / "a.nwb")
     session().add(series("SomeoneElses", seed=9)).write(tmp_path / "a.nwb", overwrite=True)
+    with pytest.raises(mb.ValidationError, match="was changed .* since"):
+        s.write(tmp_path / "b.nwb")
+
+
+def test_an_untouched_first_file_is_copied(tmp_path):
+    s = session().add(series("Mine"))
+    s.write(tmp_path / "a.nwb")
     s.write(tmp_path / "b.nwb")
     with read(tmp_path / "b.nwb") as nwbfile:
-        held = sorted(nwbfile.acquisition)
-    assert held == ["Mine"], f"b.nwb, written from a session holding only 'Mine', holds {held}"
+        assert sorted(nwbfile.acquisition) == ["Mine"]
 
 
 def test_a_second_write_after_the_first_file_was_deleted_is_a_clear_error(tmp_path):

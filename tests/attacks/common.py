@@ -1,8 +1,4 @@
-"""Shared helpers for the adversarial reproductions (not part of the test suite).
-
-Each test in this folder asserts what the library promises; a failing test is a finding.
-Run: cd /work/wt-a1 && PYTHONPATH=src /work/main/.venv/bin/python -m pytest adversarial -q -p no:cacheprovider
-"""
+"""Shared helpers of the attack tests: each asserts what the library promises, as an adversary tries it."""
 
 from __future__ import annotations
 
@@ -21,8 +17,9 @@ from roiextractors import NumpyImagingExtractor, NumpySegmentationExtractor
 import microscopy_builder as mb
 
 START = dt.datetime(2026, 3, 2, 10, 15, tzinfo=dt.timezone.utc)
-REPO = Path(__file__).resolve().parents[1]
-PYTHON = "/work/main/.venv/bin/python"
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+PYTHON = sys.executable
 
 
 def rig(name="Bergamo", **channel):

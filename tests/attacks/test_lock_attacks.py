@@ -14,7 +14,7 @@ import time
 import pytest
 
 import microscopy_builder as mb
-from common import PYTHON, REPO, popen_child, read, run_child, series, session
+from common import HERE, PYTHON, REPO, popen_child, read, run_child, series, session
 
 
 def test_a_lock_file_left_by_another_accounts_killed_writer():
@@ -35,7 +35,7 @@ def test_a_lock_file_left_by_another_accounts_killed_writer():
     (shared / ".x.nwb.lock").write_bytes(b"")  # left by root's killed writer
     os.chmod(shared / ".x.nwb.lock", 0o644)
     code = f"""
-import sys; sys.path.insert(0, {str(REPO / 'adversarial')!r})
+import sys; sys.path.insert(0, {str(HERE)!r})
 import microscopy_builder as mb
 from common import session, series
 try:
@@ -97,7 +97,7 @@ def test_a_session_dropped_without_close_blocks_other_threads_forever(tmp_path):
 def test_two_processes_racing_with_overwrite_leave_one_whole_file(tmp_path):
     path = tmp_path / "race.nwb"
     code = """
-        import sys; sys.path.insert(0, 'adversarial')
+        import sys; sys.path.insert(0, __import__('os').environ['MB_ATTACKS_DIR'])
         from common import session, series, imaging
         source, _ = imaging(frames=400, rows=64, columns=64, seed={seed})
         session().add(series('S{seed}', source=source)).write({path!r}, overwrite=True)
@@ -119,7 +119,7 @@ def test_killed_writer_leaves_destination_whole_and_next_write_cleans_up(tmp_pat
     session().add(series("Old")).write(path)
     before = path.read_bytes()
     child = popen_child(f"""
-        import sys; sys.path.insert(0, 'adversarial')
+        import sys; sys.path.insert(0, __import__('os').environ['MB_ATTACKS_DIR'])
         import numpy as np, time
         from roiextractors import NumpyImagingExtractor
         import microscopy_builder as mb
