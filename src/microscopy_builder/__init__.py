@@ -5,7 +5,7 @@ Public names are the builders, ``Session``, the value types users pass to builde
 
 from .acquisition import SourceMetadata, source_metadata
 from .batch import SessionJob, SessionResult, write_sessions
-from .builders import ImagingSpaceBuilder, RigBuilder, SegmentationBuilder, SeriesBuilder
+from .builders import ImagingSpaceBuilder, RigBuilder, SegmentationBuilder, SeriesBuilder, StaticImageBuilder
 from .emit.placeholders import Placeholder, PlaceholderWarning
 from .io.dataset_config import DatasetConfiguration
 from .reading import MicroscopyImagingExtractor, MicroscopySegmentationExtractor
@@ -41,6 +41,7 @@ __all__ = [
     "SessionResult",
     "SourceDataError",
     "SourceMetadata",
+    "StaticImageBuilder",
     "UNKNOWN",
     "ValidationError",
     "ValidationReport",

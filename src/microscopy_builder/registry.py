@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 
 from .errors import ConflictError
-from .specs import IndicatorSpec, RigSpec, SegmentationSpec, SeriesSpec
+from .specs import IndicatorSpec, RigSpec, SegmentationSpec, SeriesSpec, StaticImageSpec
 
 
 def differing_fields(first: Any, second: Any, prefix: str = "") -> list[str]:
@@ -69,6 +69,8 @@ def registrations(spec: Any) -> list[tuple[str, str, Any]]:
         return [*found, ("space", spec.space.key, spec.space), ("segmentation", spec.key, spec)]
     if isinstance(spec, SeriesSpec):
         return [*registrations(spec.rig), ("space", spec.space.key, spec.space), ("series", spec.key, spec)]
+    if isinstance(spec, StaticImageSpec):
+        return [*registrations(spec.rig), ("space", spec.space.key, spec.space), ("static image", spec.key, spec)]
     if isinstance(spec, RigSpec):
         found: list[tuple[str, str, Any]] = [("rig", spec.key, spec)]
         for _, device in spec.devices():

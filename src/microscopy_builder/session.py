@@ -37,13 +37,13 @@ from .plausibility import implausible_values, source_rate_problems
 from .specs._fields import nul_problems
 from .specs.walk import plain_values
 from .registry import Registry, registrations
-from .specs import ImagingSpaceSpec, RigSpec, SegmentationSpec, SeriesSpec
+from .specs import ImagingSpaceSpec, RigSpec, SegmentationSpec, SeriesSpec, StaticImageSpec
 from .specs.sources import describe_shape, imaging_shape, segmentation_shape
 from .dandi import dandi_destination, subject_report
 from .subject import subject_from_mapping
 from .validation import ValidationReport
 
-ADDABLE = (SeriesSpec, SegmentationSpec, RigSpec, ImagingSpaceSpec)
+ADDABLE = (SeriesSpec, SegmentationSpec, StaticImageSpec, RigSpec, ImagingSpaceSpec)
 
 
 class Session:
@@ -231,7 +231,12 @@ class Session:
         if isinstance(spec, SeriesSpec):  # grouping conflicts surface here, before anything is registered
             known = [s for s in self._registry.of_kind("series") if s.key != spec.key]
             self._emitter.check_layout([*known, spec])
-        problems = clash_problems(self._emitter.claims(*self._with_entries(entries)))
+        rigs, series, segmentations = self._with_entries(entries)
+        images = {s.key: s for s in self._registry.of_kind("static image")}
+        images.update({key: s for kind, key, s in entries if kind == "static image"})
+        claims = self._emitter.claims(rigs, series, segmentations)
+        claims += [claim for image in images.values() for claim in self._emitter.static_image_claims(image)]
+        problems = clash_problems(claims)
         if problems:
             raise ValidationError(problems)
         self._registry.register(entries)
@@ -344,7 +349,8 @@ class Session:
         subject_errors, subject_warnings = subject_report(self._nwbfile, dandi=dandi)
         errors: list[str] = []
         series, segmentations = self._registry.of_kind("series"), self._registry.of_kind("segmentation")
-        for spec in (*self._registry.of_kind("rig"), *self._registry.of_kind("space"), *series, *segmentations):
+        for spec in (*self._registry.of_kind("rig"), *self._registry.of_kind("space"), *series, *segmentations,
+                     *self._registry.of_kind("static image")):
             errors += spec.problems()
         for segmentation in segmentations:
             errors += self._format_needs(segmentation)
@@ -380,9 +386,11 @@ class Session:
         report = PlaceholderReport(quiet=True)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            emitter_class(self.format)(scratch, report).emit(
+            scratch_emitter = emitter_class(self.format)(scratch, report)
+            scratch_emitter.emit(
                 self._registry.of_kind("rig"), self._registry.of_kind("series"), self._registry.of_kind("segmentation")
             )
+            scratch_emitter.emit_static_images(self._registry.of_kind("static image"))
         return [f"{p.object_path}.{p.field}: {p.reason.removeprefix('was ')}, so written as a placeholder; {p.fix}"
                 for p in report.items]
 
@@ -424,6 +432,7 @@ class Session:
         self._emitter.emit(
             self._registry.of_kind("rig"), self._registry.of_kind("series"), self._registry.of_kind("segmentation")
         )
+        self._emitter.emit_static_images(self._registry.of_kind("static image"))
 
     def write(
         self,

@@ -5,5 +5,6 @@ from .rig import RigBuilder
 from .segmentation import SegmentationBuilder
 from .series import SeriesBuilder
 from .space import ImagingSpaceBuilder
+from .static_image import StaticImageBuilder
 
-__all__ = ["Builder", "ImagingSpaceBuilder", "RigBuilder", "SegmentationBuilder", "SeriesBuilder"]
+__all__ = ["Builder", "ImagingSpaceBuilder", "RigBuilder", "SegmentationBuilder", "SeriesBuilder", "StaticImageBuilder"]

@@ -88,6 +88,8 @@ def rig_to_dict(builder: Any) -> dict[str, Any]:
     out: dict[str, Any] = {} if builder.key is None else {"key": builder.key}
     if builder._description is not None:
         out["description"] = builder._description
+    if builder._optical_path_scheme is not None:
+        out["optical_path_scheme"] = builder._optical_path_scheme
     for slot, device in builder._devices:
         fields = spec_fields(device)
         if slot == "microscope" and fields.get("name") == builder.name:
@@ -111,10 +113,11 @@ def _channel_dict(channel: Any) -> dict[str, Any]:
 
 def rig_from_dict(cls: type, name: str, data: Mapping[str, Any], where: str) -> Any:
     schema.validate(schema.RIG, data, where)
-    data = _checked(data, where, ("key", "description", "microscope", *OPTICAL_SLOTS, "channels"))
+    data = _checked(data, where, ("key", "description", "optical_path_scheme", "microscope", *OPTICAL_SLOTS, "channels"))
     builder = cls(name, key=data.pop("key", None))
-    if "description" in data:
-        builder = builder.description(data.pop("description"))
+    for field in ("description", "optical_path_scheme"):
+        if field in data:
+            builder = getattr(builder, field)(data.pop(field))
     for slot in ("microscope", *OPTICAL_SLOTS):
         if slot not in data:
             continue
@@ -125,6 +128,8 @@ def rig_from_dict(cls: type, name: str, data: Mapping[str, Any], where: str) -> 
             fields = _checked(from_text(entry), place, _device_fields(builder, slot))
             if slot != "microscope" and "name" not in fields:
                 raise ValidationError([f"{place}.name: required; name the device"])
+            if isinstance(fields.get("lens_position"), Mapping):
+                fields["lens_position"] = position_from_dict(fields["lens_position"], f"{place}.lens_position")
             builder = getattr(builder, slot)(**fields)
     channels = data.pop("channels", [])
     if not isinstance(channels, list):
@@ -277,6 +282,7 @@ def series_to_dict(builder: Any) -> dict[str, Any]:
         out["grouped"] = False
     elif planes is not None or channels is not None:
         out["grouped"] = {k: v for k, v in (("planes", planes), ("channels", channels)) if v is not None}
+    out.update(plain(builder._options))
     return out
 
 
@@ -290,7 +296,7 @@ def series_from_dict(cls: type, name: str, data: Mapping[str, Any], where: str, 
                      spaces: Mapping[str, Any], base_folder: Any = None) -> Any:
     schema.validate(schema.SERIES, data, where)
     data = _checked(data, where, ("key", "extractor", "rig", "channel", "space", "description", "unit",
-                                  "in_processing", "timestamps", "rate", "legacy_type", "grouped"))
+                                  "in_processing", "timestamps", "rate", "legacy_type", "grouped", *SERIES_OPTIONS))
     builder = _sourced(cls(name, key=data.get("key")), data, where, base_folder, "imaging")
     if "rig" in data:
         builder = builder.rig(_lookup(rigs, data["rig"], f"{where}.rig", "rig"))
@@ -308,6 +314,11 @@ def series_from_dict(cls: type, name: str, data: Mapping[str, Any], where: str, 
     if "rate" in data:
         rate = _checked(data["rate"], f"{where}.rate", ("rate_hz", "starting_time"))
         builder = builder.rate(rate.get("rate_hz"), starting_time=rate.get("starting_time"))
+    for field in ("resolution", "comments", "continuity"):
+        if field in data:
+            builder = getattr(builder, field)(data[field])
+    if "control" in data:
+        builder = builder.control(data["control"], data.get("control_description") or ())
     grouped = data.get("grouped", True)
     if grouped is False:
         builder = builder.ungrouped()
@@ -316,7 +327,9 @@ def series_from_dict(cls: type, name: str, data: Mapping[str, Any], where: str, 
     return builder
 
 
-TRACE_FIELDS = ("name", "unit", "description")
+TRACE_FIELDS = ("name", "unit", "description", "conversion", "offset", "resolution", "comments", "continuity", "control",
+                "control_description")
+SERIES_OPTIONS = ("resolution", "comments", "continuity", "control", "control_description")
 
 
 def segmentation_to_dict(builder: Any) -> dict[str, Any]:
@@ -330,7 +343,7 @@ def segmentation_to_dict(builder: Any) -> dict[str, Any]:
     if builder._traces is not None:
         out["traces"] = list(builder._traces)
     if builder._trace_overrides:
-        out["trace"] = {t.kind: {k: v for k, v in spec_fields(t).items() if k != "kind"} for t in builder._trace_overrides}
+        out["trace"] = {t.kind: _trace_dict(t) for t in builder._trace_overrides}
     for field, default in (("include_background", False), ("include_centroids", True), ("include_acceptance", True)):
         if getattr(builder, f"_{field}") != default:
             out[field] = getattr(builder, f"_{field}")
@@ -338,7 +351,16 @@ def segmentation_to_dict(builder: Any) -> dict[str, Any]:
         out["summary_images"] = list(builder._images)
     if builder._image_names:
         out["rename_images"] = dict(builder._image_names)
+    if builder._image_descriptions:
+        out["describe_images"] = dict(builder._image_descriptions)
     return out
+
+
+def _trace_dict(trace: Any) -> dict[str, Any]:
+    """A trace override's given fields, its options among them; conversion 1 and offset 0 left out."""
+    fields = {k: v for k, v in spec_fields(trace, skip=("kind", "options")).items()
+              if (k, v) not in (("conversion", 1.0), ("offset", 0.0))}
+    return {**fields, **plain(trace.options)}
 
 
 def segmentation_from_dict(cls: type, name: str, data: Mapping[str, Any], where: str, *, rigs: Mapping[str, Any],
@@ -346,7 +368,7 @@ def segmentation_from_dict(cls: type, name: str, data: Mapping[str, Any], where:
     schema.validate(schema.SEGMENTATION, data, where)
     data = _checked(data, where, ("key", "extractor", "series", "space", "rig", "channel", "masks", "description",
                                   "traces", "trace", "include_background", "include_centroids", "include_acceptance",
-                                  "summary_images", "rename_images"))
+                                  "summary_images", "rename_images", "describe_images"))
     builder = _sourced(cls(name, key=data.get("key")), data, where, base_folder, "segmentation")
     if "series" in data:
         builder = builder.series(_lookup(series, data["series"], f"{where}.series", "series"))
@@ -364,6 +386,7 @@ def segmentation_from_dict(cls: type, name: str, data: Mapping[str, Any], where:
     for field in ("include_background", "include_centroids", "include_acceptance"):
         if field in data:
             builder = getattr(builder, field)(bool(data[field]))
-    if "summary_images" in data or "rename_images" in data:
-        builder = builder.summary_images(*data.get("summary_images", ()), rename=data.get("rename_images"))
+    if "summary_images" in data or "rename_images" in data or "describe_images" in data:
+        builder = builder.summary_images(*data.get("summary_images", ()), rename=data.get("rename_images"),
+                                         describe=data.get("describe_images"))
     return builder

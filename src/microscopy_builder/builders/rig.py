@@ -41,12 +41,18 @@ class RigBuilder(Builder):
     """
 
     _description: str | None = attrs.field(default=None, kw_only=True, alias="description")
+    _optical_path_scheme: str | None = attrs.field(default=None, kw_only=True, alias="optical_path_scheme")
     _devices: tuple[tuple[str, Any], ...] = attrs.field(default=(), kw_only=True, alias="devices")
     _channels: tuple[ChannelSpec, ...] = attrs.field(default=(), kw_only=True, alias="channels")
 
     def description(self, text: str) -> Self:
         """Describe the rig as a whole (the light path, what it is used for)."""
         return self._with(description=text)
+
+    def optical_path_scheme(self, image: Any) -> Self:
+        """A diagram of the light path from source to detector: an image, (rows, columns) grey or (rows, columns,
+        3 or 4) colour (ndx-microscopy ``MicroscopyRig.optical_path_scheme``; the legacy format has no place for it)."""
+        return self._with(optical_path_scheme=image)
 
     def microscope(self, *, name: str | None = None, **fields: Any) -> Self:
         """The microscope body: ``manufacturer``, ``model``, ``serial_number``, ``technique``, ``description``.
@@ -164,6 +170,7 @@ class RigBuilder(Builder):
         rig = RigSpec(
             **self._spec_kwargs(),
             description=self._description,
+            optical_path_scheme=self._optical_path_scheme,
             microscope=microscope,
             optics=tuple((s, d) for s, d in self._devices if s in OPTICAL_SLOTS),
             channels=self._channels,

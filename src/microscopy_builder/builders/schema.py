@@ -280,6 +280,7 @@ def extractor(value: Any, where: str, problems: list) -> None:
 _text = optional(text)
 POSITION = fields(spec_checks(PositionSpec), required={"x_mm": "give x_mm, y_mm and z_mm", "y_mm": "give x_mm, y_mm and z_mm",
                                                       "z_mm": "give x_mm, y_mm and z_mm"})
+_BY_ANNOTATION["PositionSpec"] = POSITION  # a lens's position, wherever a device has one
 INJECTION = fields(spec_checks(InjectionSpec, position=optional(POSITION)),
                    required={"construct_name": "name the injected construct", "volume_ul": "give the volume in microlitres"})
 INDICATOR = fields(spec_checks(IndicatorSpec, injection=optional(INJECTION)), required={"label": "name the indicator"})
@@ -290,7 +291,7 @@ def _devices_of(spec_class: type) -> Check:
     return either(list_of(fields(spec_checks(spec_class), required={"name": "name the device"})), one)
 
 
-RIG = fields({"key": _text, "description": _text, "microscope": fields(spec_checks(MicroscopeSpec)),
+RIG = fields({"key": _text, "description": _text, "optical_path_scheme": _text, "microscope": fields(spec_checks(MicroscopeSpec)),
               **{slot: _devices_of(spec) for slot, spec in DEVICE_SPECS.items() if slot != "microscope"},
               "channels": list_of(CHANNEL)})
 
@@ -322,11 +323,16 @@ SERIES = fields({
     "in_processing": boolean, "timestamps": list_of(number, example="[0.0, 0.033, 0.067]"), "legacy_type": text,
     "rate": fields({"rate_hz": number, "starting_time": optional(number)}, required={"rate_hz": "give the rate in Hz"}),
     "grouped": either(boolean, fields({"planes": _text, "channels": _text})),
+    "resolution": number, "comments": text, "continuity": text,
+    "control": list_of(integer, example="[0, 0, 1, 1]"), "control_description": list_of(text, example="[rest, stimulus]"),
 })
 SEGMENTATION = fields({
     "key": _text, "extractor": extractor, "series": text, "space": text, "rig": text, "channel": text, "masks": text,
     "description": text, "traces": list_of(text, example="[raw, dff]"),
-    "trace": optional(names_to(fields({"name": _text, "unit": _text, "description": _text}))),
+    "trace": optional(names_to(fields({"name": _text, "unit": _text, "description": _text, "conversion": number,
+                                       "offset": number, "resolution": number, "comments": text, "continuity": text,
+                                       "control": list_of(integer), "control_description": list_of(text)}))),
     "include_background": boolean, "include_centroids": boolean, "include_acceptance": boolean,
     "summary_images": list_of(text, example="[mean, correlation]"), "rename_images": names_to(text),
+    "describe_images": names_to(text),
 })

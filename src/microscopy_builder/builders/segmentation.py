@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Self
 
 import attrs
 
+from ..errors import ValidationError
 from ..specs import ImagingSpaceSpec, RigSpec, SegmentationSpec, SeriesSpec, TraceSpec
+from ..specs.series import TimeSeriesOptions
 from ._base import Builder, make_spec, resolve
 from .rig import RigBuilder
 from .series import SeriesBuilder
@@ -45,6 +47,7 @@ class SegmentationBuilder(Builder):
     _include_acceptance: bool = attrs.field(default=True, kw_only=True, alias="include_acceptance")
     _images: tuple[str, ...] | None = attrs.field(default=None, kw_only=True, alias="images")
     _image_names: tuple[tuple[str, str], ...] = attrs.field(default=(), kw_only=True, alias="image_names")
+    _image_descriptions: tuple[tuple[str, str], ...] = attrs.field(default=(), kw_only=True, alias="image_descriptions")
 
     def from_extractor(self, segmentation: Any) -> Self:
         """The data: any roiextractors ``SegmentationExtractor`` (Suite2p, CaImAn, EXTRACT, ...)."""
@@ -83,10 +86,32 @@ class SegmentationBuilder(Builder):
         ``"denoised"``, ``"baseline"``, ``"background"``); default: every one the extractor has."""
         return self._with(traces=tuple(kinds))
 
-    def trace(self, kind: str, *, name: str | None = None, unit: str | None = None, description: str | None = None) -> Self:
-        """Rename or re-describe one trace type (``unit`` defaults to ``"n.a."``)."""
-        override = make_spec(TraceSpec, f"segmentation {self.name!r}.traces[{kind!r}]", kind=kind, name=name,
-                             unit=unit, description=description)
+    def trace(
+        self,
+        kind: str,
+        *,
+        name: str | None = None,
+        unit: str | None = None,
+        description: str | None = None,
+        conversion: float = 1.0,
+        offset: float = 0.0,
+        resolution: float | None = None,
+        comments: str | None = None,
+        continuity: str | None = None,
+        control: Sequence[int] | None = None,
+        control_description: Sequence[str] | None = None,
+    ) -> Self:
+        """Rename or re-describe one trace type: its ``unit`` (default ``"n.a."``), with ``value * conversion +
+        offset`` in that unit, and NWB's ``resolution``, ``comments``, ``continuity`` (ndx-microscopy only) and
+        ``control`` (one whole number 0-255 per frame, ``control_description[k]`` saying what ``k`` means)."""
+        where = f"segmentation {self.name!r}.traces[{kind!r}]"
+        try:
+            options = TimeSeriesOptions(resolution=resolution, comments=comments, continuity=continuity, control=control,
+                                        control_description=control_description)
+        except (TypeError, ValueError) as error:
+            raise ValidationError([f"{where}: {error}"]) from None
+        override = make_spec(TraceSpec, where, kind=kind, name=name, unit=unit, description=description,
+                             conversion=conversion, offset=offset, options=options)
         kept = tuple(t for t in self._trace_overrides if t.kind != kind)
         return self._with(trace_overrides=(*kept, override))
 
@@ -102,11 +127,15 @@ class SegmentationBuilder(Builder):
         """Write accepted / rejected status when the extractor has it; default on."""
         return self._with(include_acceptance=bool(include))
 
-    def summary_images(self, *names: str, rename: Mapping[str, str] | None = None) -> Self:
-        """Write only these summary images (default: all), optionally renamed (``rename={"mean": "MeanImage"}``)."""
+    def summary_images(
+        self, *names: str, rename: Mapping[str, str] | None = None, describe: Mapping[str, str] | None = None
+    ) -> Self:
+        """Write only these summary images (default: all), optionally renamed (``rename={"mean": "MeanImage"}``)
+        or described (``describe={"mean": "Mean of the registered frames."}``)."""
         selection = tuple(names) if names else self._images
         renamed = tuple(sorted({**dict(self._image_names), **dict(rename or {})}.items()))
-        return self._with(images=selection, image_names=renamed)
+        described = tuple(sorted({**dict(self._image_descriptions), **dict(describe or {})}.items()))
+        return self._with(images=selection, image_names=renamed, image_descriptions=described)
 
     def to_dict(self) -> dict[str, Any]:
         """This builder as a plain mapping of its calls; rig, space and series are referred to by name."""
@@ -153,4 +182,5 @@ class SegmentationBuilder(Builder):
             include_acceptance=self._include_acceptance,
             images=self._images,
             image_names=self._image_names,
+            image_descriptions=self._image_descriptions,
         )

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..errors import ValidationError
 from ..specs import ImagingSpaceSpec, RigSpec, SeriesSpec
+from ..specs.series import TimeSeriesOptions
 from ..specs._fields import frozen_array
 from ._base import Builder, make_spec, resolve
 from .rig import RigBuilder
@@ -40,6 +41,7 @@ class SeriesBuilder(Builder):
     _rate: tuple[float, float | None] | None = attrs.field(default=None, kw_only=True, alias="rate")
     _legacy_type: str | None = attrs.field(default=None, kw_only=True, alias="legacy_type")
     _grouping: tuple[bool, str | None, str | None] = attrs.field(default=(True, None, None), kw_only=True, alias="grouping")
+    _options: TimeSeriesOptions = attrs.field(factory=TimeSeriesOptions, kw_only=True, alias="options")
 
     def from_extractor(self, imaging: Any) -> Self:
         """The data: any roiextractors ``ImagingExtractor``; it is read lazily, in chunks, at write time."""
@@ -102,6 +104,32 @@ class SeriesBuilder(Builder):
         """
         return self._with(grouping=(True, planes, channels))
 
+    def resolution(self, smallest_step: float) -> Self:
+        """The smallest meaningful difference between values, in the series' unit (NWB ``resolution``)."""
+        return self._option(resolution=smallest_step)
+
+    def comments(self, text: str) -> Self:
+        """Free-text comments on the series (NWB ``comments``)."""
+        return self._option(comments=text)
+
+    def continuity(self, kind: str) -> Self:
+        """``"continuous"``, ``"instantaneous"`` or ``"step"`` (NWB ``continuity``; ndx-microscopy only)."""
+        return self._option(continuity=kind)
+
+    def control(self, values: Sequence[int], descriptions: Sequence[str]) -> Self:
+        """One whole number (0-255) per frame labelling it (a stimulus condition, say), and what each number
+        means: ``descriptions[k]`` describes the value ``k``."""
+        try:
+            return self._option(control=values, control_description=tuple(descriptions))
+        except (TypeError, ValueError) as error:
+            raise ValidationError([f"series {self.name!r}.control: {error}"]) from None
+
+    def _option(self, **changes: Any) -> Self:
+        try:
+            return self._with(options=attrs.evolve(self._options, **changes))
+        except (TypeError, ValueError) as error:
+            raise ValidationError([f"series {self.name!r}: {error}"]) from None
+
     def ungrouped(self) -> Self:
         """Never put this series in a multi-plane or multi-channel container: it stands on its own."""
         return self._with(grouping=(False, None, None))
@@ -152,4 +180,5 @@ class SeriesBuilder(Builder):
             grouped=self._grouping[0],
             plane_group=self._grouping[1],
             channel_group=self._grouping[2],
+            options=self._options,
         )

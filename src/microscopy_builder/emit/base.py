@@ -11,12 +11,16 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
+import warnings
+
+from hdmf.utils import get_docval
 from pynwb import NWBFile, ProcessingModule
 
 from ..io.chunking import ImagingDataIterator
-from ..specs import DeviceModelSpec, DeviceSpec, RigSpec, SegmentationSpec, SeriesSpec
+from ..specs import DeviceModelSpec, DeviceSpec, RigSpec, SegmentationSpec, SeriesSpec, StaticImageSpec
+from ..specs.series import TimeSeriesOptions
 from ..specs.rig import LightPath
-from ..errors import ConflictError, ValidationError
+from ..errors import CompatibilityWarning, ConflictError, ValidationError
 from ..specs.sources import has_usable_rate, imaging_shape, segmentation_shape
 from ..naming import Claim
 from .adopt import add_or_reuse
@@ -36,7 +40,7 @@ from .rois import (
     written_traces,
 )
 from .timing import Timing, native_timestamps, resolve_timing, timing_of
-from .unknowns import Resolver
+from .unknowns import Resolver, resolve_unknowns
 
 OPHYS_MODULE = "ophys"
 
@@ -54,6 +58,8 @@ class Emitter(ABC):
 
     #: ``True`` when the format stores frames as (frames, x, y[, z]) rather than (frames, [depth,] height, width).
     swap_xy: bool = False
+    #: the format's name, for messages
+    format_name: str = ""
 
     def __init__(self, nwbfile: NWBFile, report: PlaceholderReport):
         self.nwbfile = nwbfile
@@ -82,6 +88,14 @@ class Emitter(ABC):
             self.emit_series(item)
         for item in segmentations:
             self._once("segmentation", item.key, lambda item=item: self._place_segmentation(item))
+
+    def emit_static_images(self, images: Sequence[StaticImageSpec]) -> None:
+        """Emit every static image not emitted yet (``mb.UNKNOWN`` values as placeholders)."""
+        resolver = Resolver(self.report)
+        for image in images:
+            resolved = resolve_unknowns(image, self.report, f"static image {image.name!r}",
+                                        {"rig": resolver.rig(image.rig), "space": resolver.space(image.space)})
+            self._once("static image", image.key, lambda resolved=resolved: self._make_static_image(resolved))
 
     def emit_series(self, series: SeriesSpec) -> Any:
         return self._once("series", series.key, lambda: self._place_series(series))
@@ -281,6 +295,9 @@ class Emitter(ABC):
                 name=override.name or self.trace_name(segmentation, kind),
                 description=override.description or TRACE_DESCRIPTIONS[kind],
                 unit=override.unit or "n.a.",
+                conversion=override.conversion,
+                offset=override.offset,
+                options=override.options,
                 data=trace_data(data),
                 rois=rois_region,
                 timing=timing,
@@ -322,6 +339,16 @@ class Emitter(ABC):
         """(x, y[, z]) of the segmentation's masks."""
         return segmentation.space.data_dimensions(segmentation_shape(segmentation.source))
 
+    def options_for(self, options: TimeSeriesOptions, series_class: type, where: str) -> dict[str, Any]:
+        """The given time-series options ``series_class`` takes; one ``CompatibilityWarning`` per option it has no
+        field for (legacy series have no ``continuity``)."""
+        accepted = {argument["name"] for argument in get_docval(series_class.__init__)}
+        given = {name: value for name, value in attrs.asdict(options, recurse=False).items() if value is not None}
+        for name in sorted(set(given) - accepted):
+            warnings.warn(f"{where}: {series_class.__name__} has no {name!r} field, so {name}={given[name]!r} is not "
+                          f"written in the {self.format_name} format", CompatibilityWarning, stacklevel=2)
+        return {name: list(value) if isinstance(value, tuple) else value for name, value in given.items() if name in accepted}
+
     # -- what each format decides ---------------------------------------------------------------
     def dense_mask_name(self, segmentation: SegmentationSpec) -> str:
         """The column holding dense masks."""
@@ -344,6 +371,14 @@ class Emitter(ABC):
     @abstractmethod
     def _add_trace(self, segmentation: SegmentationSpec, kind: str, **fields: Any) -> Any:
         """Make and place one trace series."""
+
+    @abstractmethod
+    def _make_static_image(self, image: StaticImageSpec) -> Any:
+        """Make and place a static image (a reference image or z-stack)."""
+
+    @abstractmethod
+    def static_image_claims(self, image: StaticImageSpec) -> list[Claim]:
+        """Where a static image and what it holds go (its rig and devices are claimed with the rigs)."""
 
     @abstractmethod
     def rig_claims(self, rig: RigSpec) -> list[Claim]:

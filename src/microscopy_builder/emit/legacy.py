@@ -10,6 +10,8 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+import numpy as np
+
 from pynwb.device import Device, DeviceModel
 from pynwb.base import Images
 from pynwb.image import GrayscaleImage
@@ -26,7 +28,7 @@ from pynwb.ophys import (
 )
 
 from ..io.chunking import ImagingDataIterator
-from ..specs import DeviceModelSpec, DeviceSpec, ImagingSpaceSpec, RigSpec, SegmentationSpec, SeriesSpec
+from ..specs import DeviceModelSpec, DeviceSpec, ImagingSpaceSpec, RigSpec, SegmentationSpec, SeriesSpec, StaticImageSpec
 from ..specs.sources import segmentation_shape
 from ..errors import CompatibilityWarning
 from ..naming import Claim
@@ -59,6 +61,7 @@ class LegacyEmitter(Emitter):
     """Writes the core pynwb.ophys layout."""
 
     swap_xy = True
+    format_name = "legacy"
 
     def plane_name(self, space: ImagingSpaceSpec, rig: RigSpec, channel: str) -> str:
         """The ImagingPlane of a (space, rig, channel): the space's name, suffixed by the channel when
@@ -92,10 +95,18 @@ class LegacyEmitter(Emitter):
 
     def _device_type(self, device: DeviceSpec) -> tuple[type, dict[str, Any], list[tuple[str, Any]]]:
         # Core Device has no typed optical fields: every fact goes into the description.
-        return Device, {}, list(device.instance_values())
+        facts = list(device.instance_values())
+        if getattr(device, "lens_position", None) is not None:
+            facts.append(("lens position", device.lens_position.summary()))
+        return Device, {}, facts
 
     def _make_rig(self, rig: RigSpec, path: LightPath, devices: dict[str, Any]) -> Any:
         # Core NWB has no rig container: the rig is its devices, the microscope heads it.
+        if rig.optical_path_scheme is not None:
+            self._once("scheme warning", rig.key, lambda: warnings.warn(
+                f"rig {rig.name!r}: the legacy format has no place for a rig's optical_path_scheme, so the diagram is "
+                f"not written (the ndx-microscopy format keeps it on the MicroscopyRig)", CompatibilityWarning,
+                stacklevel=2) or True)
         return devices
 
     # -- planes and series --------------------------------------------------------------------------
@@ -140,7 +151,9 @@ class LegacyEmitter(Emitter):
                         emission_lambda=channel.emission_wavelength_nm,
                     )
                 ],
-                description=space_text(space, fov_center_in_text=True, extra=indicator_facts(channel.indicator)),
+                description=space_text(space, fov_center_in_text=True, extra=[
+                    *indicator_facts(channel.indicator),
+                ]),
                 device=devices.get("microscope"),
                 excitation_lambda=channel.excitation_wavelength_nm,
                 indicator=indicator,
@@ -188,9 +201,12 @@ class LegacyEmitter(Emitter):
             scan_line_rate=getattr(illumination, "line_rate_hz", None),
             **timing.series_kwargs(),
         )
+        series_class = OnePhotonSeries if series_type == "OnePhotonSeries" else TwoPhotonSeries
+        common.update(self.options_for(series.options, series_class, f"series {series.name!r}"))
         if series_type == "OnePhotonSeries":
             return OnePhotonSeries(
                 **common,
+                binning=None if detector is None else detector.binning,
                 exposure_time=None if source is None else source.exposure_time_s,
                 power=_scaled(None if source is None else source.power_w, 1e3),  # OnePhotonSeries: mW
                 intensity=_scaled(None if source is None else source.intensity_w_per_m2, 1e-3),  # mW/mm^2
@@ -240,9 +256,11 @@ class LegacyEmitter(Emitter):
                     name=self._suffixed(READER_IMAGES_NAME, segmentation),
                     description=f"Summary images of segmentation {segmentation.name}, stored (x, y).",
                     images=[
-                        GrayscaleImage(name=name, data=plane.T, description=description)
+                        GrayscaleImage(name=name, data=plane.T, description=description,
+                                       resolution=_pixels_per_cm(segmentation.space))
                         for original, written, image in images
-                        for name, plane, description in _planes_of(written, image, image_description(original))
+                        for name, plane, description in _planes_of(
+                            written, image, segmentation.image_description(original) or image_description(original))
                     ],
                 )
             )
@@ -252,12 +270,42 @@ class LegacyEmitter(Emitter):
         container = (
             self._ophys_container(DfOverF, "DfOverF") if kind == "dff" else self._ophys_container(Fluorescence, "Fluorescence")
         )
-        timing, _ = fields.pop("timing"), fields.pop("source_series")
+        timing, _, options = fields.pop("timing"), fields.pop("source_series"), fields.pop("options")
         refuse_taken_name(fields["name"], container.roi_response_series, f"{container.name} of processing/ophys", segmentation)
-        series = RoiResponseSeries(**fields, **timing.series_kwargs())
+        extra = self.options_for(options, RoiResponseSeries, f"segmentation {segmentation.name!r} {kind!r} traces")
+        series = RoiResponseSeries(**fields, **extra, **timing.series_kwargs())
         container.add_roi_response_series(series)
         return series
 
+
+    # -- static images -------------------------------------------------------------------------------
+    def _make_static_image(self, image: StaticImageSpec) -> Any:
+        """Core NWB has no static image on a channel: its image(s) go in an ``Images`` container, the channel and
+        rig in words (and the channel's ImagingPlane is written, as for a series)."""
+        warnings.warn(
+            f"static image {image.name!r}: the legacy format has no image type linked to a channel and a space, so it "
+            f"is written as GrayscaleImage(s) in an Images container, its channel and rig kept only in its description",
+            CompatibilityWarning, stacklevel=2)
+        plane = self.emit_plane(image.space, image.rig, image.channel)
+        text = image.description or f"Static image on channel {image.channel} of rig {image.rig.name}"
+        text = join_description(text, extra=[("imaging plane", plane.name)])
+        container = Images(
+            name=image.name,
+            description=text,
+            images=[GrayscaleImage(name=name, data=data.T, description=description, resolution=_pixels_per_cm(image.space))
+                    for name, data, description in _planes_of(image.name, np.asarray(image.data), text)],
+        )
+        if image.location == "acquisition":
+            self.nwbfile.add_acquisition(container)
+        else:
+            self.ophys_module().add(container)
+        return container
+
+    def static_image_claims(self, image: StaticImageSpec) -> list[Claim]:
+        place = "acquisition" if image.location == "acquisition" else "processing/ophys"
+        module = None if image.location == "acquisition" else ("core", "ProcessingModule")
+        return [Claim(place, image.name, f"static image {image.name!r}", ("static image", image.key), module),
+                *self.plane_claims(image.space, image.rig, image.channel)]
 
     # -- where each named object goes (checked before writing: see naming.py) ----------------------
     def rig_claims(self, rig: RigSpec) -> list[Claim]:
@@ -313,6 +361,12 @@ def _planes_of(name: str, image, description: str) -> list[tuple[str, Any, str]]
         (f"{name}_plane{k}", image[:, :, k], f"{description} Plane {k} of {image.shape[2]}.")
         for k in range(image.shape[2])
     ]
+
+
+def _pixels_per_cm(space: ImagingSpaceSpec) -> float | None:
+    """GrayscaleImage.resolution, from the space's pixel size along x (none when it is not known)."""
+    size = space.pixel_size_um[0] if isinstance(space.pixel_size_um, tuple) else None
+    return 1e4 / size if isinstance(size, float) and size > 0 and size == size else None
 
 
 def plane_key(space: ImagingSpaceSpec, rig: RigSpec, channel: str) -> str:

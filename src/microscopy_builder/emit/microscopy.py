@@ -21,6 +21,7 @@ from ..specs import (
     RigSpec,
     SegmentationSpec,
     SeriesSpec,
+    StaticImageSpec,
     safe_name,
 )
 from ..errors import CompatibilityWarning
@@ -65,6 +66,7 @@ class MicroscopyEmitter(Emitter):
     """Writes the ndx-microscopy layout."""
 
     swap_xy = False
+    format_name = "ndx-microscopy"
 
     # -- devices ----------------------------------------------------------------------------------
     def _make_model(self, model: DeviceModelSpec, manufacturer: str) -> Any:
@@ -92,10 +94,13 @@ class MicroscopyEmitter(Emitter):
         if device.kind == "excitation_source" and device.is_pulsed:
             device_class = devices_ext.PulsedExcitationSource
         typed, untyped = split_typed(device.instance_values())
+        if getattr(device, "lens_position", None) is not None:
+            typed["lens_positioning"] = self._stereotactic(device.lens_position, "lens_positioning", device.name)
         return device_class, typed, untyped
 
     def _make_rig(self, rig: RigSpec, path: LightPath, devices: dict[str, Any]) -> Any:
-        obj = ndx.MicroscopyRig(name=path.name, description=self.rig_description(rig, path), **devices)
+        obj = ndx.MicroscopyRig(name=path.name, description=self.rig_description(rig, path),
+                                optical_path_scheme=_scheme_image(rig.optical_path_scheme), **devices)
         metadata = self.metadata()
         return add_or_reuse("rig", metadata.microscopy_rigs, obj, metadata.add_microscopy_rigs)
 
@@ -134,7 +139,7 @@ class MicroscopyEmitter(Emitter):
         vector = devices_ext.ViralVector(
             name=safe_name(f"{indicator.key} viral vector"),
             construct_name=injection.construct_name,
-            description=f"Viral vector {injection.construct_name} delivering {indicator.label}.",
+            description=injection.vector_description or f"Viral vector {injection.construct_name} delivering {indicator.label}.",
             manufacturer=injection.vector_manufacturer
             or self.report.text(where, "manufacturer", "give vector_manufacturer=... in mb.Injection"),
             titer_in_vg_per_ml=injection.titer_vg_per_ml
@@ -261,6 +266,7 @@ class MicroscopyEmitter(Emitter):
     def _make_series(self, series: SeriesSpec, rig: Any, data: ImagingDataIterator, timing: Timing) -> Any:
         series_class, space_field = _by_geometry(series.space, ndx.PlanarMicroscopySeries, ndx.VolumetricMicroscopySeries)
         return series_class(
+            **self.options_for(series.options, series_class, f"series {series.name!r}"),
             name=series.name,
             description=self.series_description(series),
             data=data,
@@ -272,6 +278,35 @@ class MicroscopyEmitter(Emitter):
             **{space_field: self.emit_space(series.space, self.frame_shape(series))},
             **timing.series_kwargs(),
         )
+
+    # -- static images -------------------------------------------------------------------------------
+    def _make_static_image(self, image: StaticImageSpec) -> Any:
+        image_class, space_field = _by_geometry(image.space, ndx.PlanarMicroscopyStaticImage,
+                                                ndx.VolumetricMicroscopyStaticImage)
+        data = image.data if image.data.ndim == 2 else image.data.transpose(2, 0, 1)  # (depth, height, width)
+        shape = image.space.data_dimensions(tuple(image.data.shape))
+        obj = image_class(
+            name=image.name,
+            description=image.description or f"Static image on channel {image.channel} of rig {image.rig.name}.",
+            microscopy_channel=self.emit_channel(image.rig, image.rig.channel(image.channel)),
+            microscopy_rig=self.rig_for(image.rig, image.channel),
+            data=data,
+            **{space_field: self.emit_space(image.space, shape)},
+        )
+        self._place(obj, image.location, ())
+        return obj
+
+    def static_image_claims(self, image: StaticImageSpec) -> list[Claim]:
+        image_class, _ = _by_geometry(image.space, ndx.PlanarMicroscopyStaticImage, ndx.VolumetricMicroscopyStaticImage)
+        parent, parent_type = f"static image {image.name!r}", (NAMESPACE, image_class.__name__)
+        place = "acquisition" if image.location == "acquisition" else "processing/ophys"
+        module = None if image.location == "acquisition" else ("core", "ProcessingModule")
+        return [
+            Claim(place, image.name, f"static image {image.name!r}", ("static image", image.key), module),
+            Claim(parent, image.space.name, f"space {image.space.name!r}", ("space", image.space.key), parent_type),
+            Claim(parent, image.channel, f"channel {image.channel!r} of rig {image.rig.name!r}",
+                  ("channel", image.rig.key, image.channel), parent_type),
+        ]
 
     # -- multi-plane and multi-channel containers ---------------------------------------------------
     def plan_layout(self, series: Sequence[SeriesSpec]) -> Layout:
@@ -315,7 +350,7 @@ class MicroscopyEmitter(Emitter):
             summary_images=[
                 # (height, width), or (depth, height, width) from roiextractors' (rows, columns, planes)
                 ndx.SummaryImage(name=written, data=image if image.ndim == 2 else image.transpose(2, 0, 1),
-                                 description=image_description(original))
+                                 description=segmentation.image_description(original) or image_description(original))
                 for original, written, image in images
             ],
             id=identifiers,
@@ -355,8 +390,9 @@ class MicroscopyEmitter(Emitter):
         self.ophys_module().add(static)
 
     def _add_trace(self, segmentation: SegmentationSpec, kind: str, **fields: Any) -> Any:
-        timing, source_series = fields.pop("timing"), fields.pop("source_series")
-        series = ndx.MicroscopyResponseSeries(**fields, microscopy_series=source_series, **timing.series_kwargs())
+        timing, source_series, options = fields.pop("timing"), fields.pop("source_series"), fields.pop("options")
+        extra = self.options_for(options, ndx.MicroscopyResponseSeries, f"segmentation {segmentation.name!r} {kind!r} traces")
+        series = ndx.MicroscopyResponseSeries(**fields, **extra, microscopy_series=source_series, **timing.series_kwargs())
         module = self.ophys_module()
         container_name = f"{segmentation.name}ResponseSeries"
         if container_name not in module.data_interfaces:
@@ -444,6 +480,16 @@ def static_image_name(segmentation: str, image: str) -> str:
 def placeholder_indicator_key(rig: RigSpec, channel: ChannelSpec) -> str:
     """The key of the placeholder indicator written for a channel that names none."""
     return f"{rig.name}_{channel.name}_indicator"
+
+
+def _scheme_image(image: Any) -> Any:
+    """A rig's light-path diagram as the NWB image type of its colours."""
+    if image is None:
+        return None
+    from pynwb.image import GrayscaleImage, RGBAImage, RGBImage
+
+    image_class = GrayscaleImage if image.ndim == 2 else RGBImage if image.shape[2] == 3 else RGBAImage
+    return image_class(name="optical_path_scheme", data=image, description="Diagram of the rig's light path.")
 
 
 def _by_geometry(space: ImagingSpaceSpec, planar: type, volumetric: type) -> tuple[type, str]:

@@ -27,6 +27,7 @@ def indicator_facts(indicator: IndicatorSpec | None) -> list[tuple[str, str]]:
         parts = [injection.construct_name, f"{number_text(injection.volume_ul)} uL"]
         parts += [f"titer {number_text(injection.titer_vg_per_ml)} vg/mL"] if injection.titer_vg_per_ml is not None else []
         parts += [f"vector from {injection.vector_manufacturer}"] if injection.vector_manufacturer else []
+        parts += [injection.vector_description.rstrip(".")] if injection.vector_description else []
         parts += [f"on {injection.date}"] if injection.date else []
         parts += [f"at {injection.position.summary()}"] if injection.position is not None else []
         parts += [injection.description.rstrip(".")] if injection.description else []

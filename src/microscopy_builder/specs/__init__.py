@@ -15,6 +15,7 @@ from .position import PositionSpec
 from .rig import ChannelSpec, IndicatorSpec, InjectionSpec, RigSpec
 from .segmentation import MASK_TYPES, TRACE_KINDS, SegmentationSpec, TraceSpec
 from .series import SeriesSpec
+from .static_image import StaticImageSpec
 from .space import (
     IlluminationSpec,
     ImagingSpaceSpec,
@@ -46,6 +47,7 @@ __all__ = [
     "RigSpec",
     "SegmentationSpec",
     "SeriesSpec",
+    "StaticImageSpec",
     "TraceSpec",
     "MASK_TYPES",
     "TRACE_KINDS",

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 import attrs
 
 from ..unknown import UNKNOWN
+from .position import PositionSpec
 from ._fields import check_name, check_non_negative, check_positive, optional_float, optional_floats, optional_str
 
 
@@ -50,14 +51,16 @@ class DeviceSpec:
     description: str | None = optional_str()
     manufacturer: str | None = optional_str()
     model: str | None = optional_str()
+    model_name: str | None = optional_str()
     serial_number: str | None = optional_str()
 
     def model_spec(self) -> DeviceModelSpec | None:
         """The device model, or ``None`` when nothing about the model was given."""
         properties = tuple((n, getattr(self, n)) for n in self.model_properties if getattr(self, n) is not None)
-        if self.model is None and self.manufacturer is None and not properties:
+        if self.model is None and self.model_name is None and self.manufacturer is None and not properties:
             return None
-        name = safe_name(self.model) if isinstance(self.model, str) else f"{self.name}Model"
+        named = self.model_name if isinstance(self.model_name, str) else self.model  # a product name, else its number
+        name = safe_name(named) if isinstance(named, str) else f"{self.name}Model"
         return DeviceModelSpec(
             name=name,
             device_kind=self.model_kind,
@@ -267,12 +270,13 @@ class PhotodetectorSpec(DeviceSpec):
     kind: ClassVar[str] = "photodetector"
     label: ClassVar[str] = "photodetector"
     model_properties: ClassVar[tuple[str, ...]] = ("detector_type", "wavelength_range_nm")
-    instance_properties: ClassVar[tuple[str, ...]] = ("gain", "gain_unit")
+    instance_properties: ClassVar[tuple[str, ...]] = ("gain", "gain_unit", "binning")
 
     detector_type: str | None = optional_str()
     wavelength_range_nm: tuple[float, float] | None = optional_floats()
     gain: float | None = optional_float()
     gain_unit: str | None = optional_str()
+    binning: int | None = attrs.field(default=None, converter=lambda v: v if v is None or v is UNKNOWN else int(v))
 
     def problems(self, where: str) -> list[str]:
         problems = super().problems(where)
@@ -287,13 +291,15 @@ class ObjectiveLensSpec(DeviceSpec):
     kind: ClassVar[str] = "objective_lens"
     label: ClassVar[str] = "objective lens"
     model_properties: ClassVar[tuple[str, ...]] = ("numerical_aperture", "magnification")
-
     numerical_aperture: float | None = optional_float()
     magnification: float | None = optional_float()
+    lens_position: PositionSpec | None = None  # where the lens sits (an implanted GRIN lens, say), stereotactically
 
     def problems(self, where: str) -> list[str]:
         problems = super().problems(where)
         check_positive(problems, where, numerical_aperture=self.numerical_aperture, magnification=self.magnification)
+        if self.lens_position is not None:
+            problems += self.lens_position.problems(f"{where}.lens_position")
         return problems
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import attrs
+import numpy as np
 
 from ..unknown import UNKNOWN
 from ._fields import required_number, check_name, check_positive, optional_float, optional_str
@@ -21,6 +22,14 @@ from .devices import (
 from .position import PositionSpec
 
 
+def _frozen_image(value: Any) -> np.ndarray | None:
+    if value is None:
+        return None
+    image = np.array(value, copy=True)
+    image.flags.writeable = False
+    return image
+
+
 @attrs.frozen(kw_only=True)
 class InjectionSpec:
     """A viral-vector injection that delivered an indicator."""
@@ -29,6 +38,7 @@ class InjectionSpec:
     volume_ul: float = attrs.field(converter=required_number)
     titer_vg_per_ml: float | None = optional_float()
     vector_manufacturer: str | None = optional_str()
+    vector_description: str | None = optional_str()
     date: str | None = optional_str()
     description: str | None = optional_str()
     position: PositionSpec | None = None
@@ -134,6 +144,9 @@ class RigSpec:
     name: str
     key: str = attrs.field(default=attrs.Factory(lambda self: self.name, takes_self=True))
     description: str | None = optional_str()
+    optical_path_scheme: np.ndarray | None = attrs.field(  # a diagram of the light path: (rows, columns[, 3 or 4])
+        default=None, converter=_frozen_image,
+        eq=attrs.cmp_using(eq=lambda a, b: a is b or (a is not None and b is not None and np.array_equal(a, b))))
     microscope: MicroscopeSpec | None = None
     optics: tuple[tuple[str, DeviceSpec], ...] = attrs.field(default=(), converter=lambda v: _in_light_path_order(v))
     channels: tuple[ChannelSpec, ...] = ()
@@ -205,6 +218,10 @@ class RigSpec:
         problems: list[str] = []
         if self.microscope is None:
             problems.append(f"{where}.microscope: required; call .microscope(manufacturer=..., model=...)")
+        scheme = self.optical_path_scheme
+        if scheme is not None and not (scheme.dtype.kind in "uif" and (scheme.ndim == 2 or (scheme.ndim == 3 and scheme.shape[2] in (3, 4)))):
+            problems.append(f"{where}.optical_path_scheme: give a picture of the light path as numbers, (rows, columns) "
+                            f"grey or (rows, columns, 3 or 4) colour; got {scheme.dtype} of shape {scheme.shape}")
         for slot, device in self.devices():
             problems += device.problems(f"{where}.{slot}" if slot == "microscope" or len(self.devices_in(slot)) == 1
                                         else f"{where}.{slot}[{device.name!r}]")

@@ -11,7 +11,7 @@ import numpy as np
 from ._fields import identity_field, optional_str
 from .properties import property_problems
 from .rig import RigSpec
-from .series import SeriesSpec, space_fit_problems
+from .series import SeriesSpec, TimeSeriesOptions, space_fit_problems
 from .sources import describe_shape, dtype_problem, has_usable_rate, imaging_shape, native_timestamps, segmentation_shape
 from .space import ImagingSpaceSpec
 
@@ -22,12 +22,16 @@ TRACE_KINDS = ("raw", "dff", "neuropil", "deconvolved", "denoised", "baseline", 
 
 @attrs.frozen(kw_only=True)
 class TraceSpec:
-    """How one trace type is written: its object name, unit and description (``None``: the default)."""
+    """How one trace type is written: its object name, unit, description, the unit's conversion and offset
+    (``value * conversion + offset`` is in ``unit``), and the options every time series has."""
 
     kind: str
     name: str | None = optional_str()
     unit: str | None = optional_str()
     description: str | None = optional_str()
+    conversion: float = attrs.field(default=1.0, converter=float)
+    offset: float = attrs.field(default=0.0, converter=float)
+    options: TimeSeriesOptions = attrs.field(factory=TimeSeriesOptions)
 
 
 @attrs.frozen(kw_only=True)
@@ -56,12 +60,17 @@ class SegmentationSpec:
     include_acceptance: bool = True
     images: tuple[str, ...] | None = None
     image_names: tuple[tuple[str, str], ...] = ()
+    image_descriptions: tuple[tuple[str, str], ...] = ()
 
     def trace_spec(self, kind: str) -> TraceSpec:
         return next((t for t in self.trace_overrides if t.kind == kind), TraceSpec(kind=kind))
 
     def image_name(self, image: str) -> str:
         return dict(self.image_names).get(image, image)
+
+    def image_description(self, image: str) -> str | None:
+        """The description given to a summary image (``None``: the default for its kind)."""
+        return dict(self.image_descriptions).get(image)
 
     def problems(self, where: str | None = None) -> list[str]:
         where = where or f"segmentation {self.name!r}"
@@ -79,6 +88,8 @@ class SegmentationSpec:
                     f"{where}.masks: {self.masks!r} masks do not fit the {self.space.geometry} space "
                     f"{self.space.name!r}; use 'image' or {fitting!r}"
                 )
+        for override in self.trace_overrides:
+            problems += override.options.problems(f"{where}.traces[{override.kind!r}]")
         for kind in (*(self.traces or ()), *(t.kind for t in self.trace_overrides)):
             if kind not in TRACE_KINDS:
                 problems.append(f"{where}.traces: unknown trace type {kind!r}; known types are {', '.join(TRACE_KINDS)}")

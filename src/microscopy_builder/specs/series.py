@@ -17,6 +17,53 @@ LOCATIONS = ("acquisition", "processing")
 LEGACY_SERIES_TYPES = ("TwoPhotonSeries", "OnePhotonSeries")
 
 
+CONTINUITIES = ("continuous", "instantaneous", "step")
+
+
+def _optional_uint8(values: Any) -> np.ndarray | None:
+    if values is None:
+        return None
+    array = np.array(values, copy=True)
+    if array.ndim != 1 or (array.size and (array.dtype.kind not in "iu" or array.min() < 0 or array.max() > 255)):
+        raise ValueError("control: give one whole number 0-255 per frame")
+    array = array.astype("uint8")
+    array.flags.writeable = False
+    return array
+
+
+@attrs.frozen(kw_only=True)
+class TimeSeriesOptions:
+    """What NWB lets every time series say beyond its data and times (imaging series and traces alike).
+
+    ``resolution``: the smallest meaningful difference between values, in the series' unit;
+    ``comments``: free text; ``continuity``: "continuous", "instantaneous" or "step";
+    ``control``: one whole number (0-255) per frame labelling it, with ``control_description``
+    saying what each number means.
+    """
+
+    resolution: float | None = optional_float()
+    comments: str | None = optional_str()
+    continuity: str | None = optional_str()
+    control: np.ndarray | None = attrs.field(default=None, converter=_optional_uint8,
+                                             eq=attrs.cmp_using(eq=lambda a, b: a is b or (a is not None and b is not None
+                                                                                        and np.array_equal(a, b))))
+    control_description: tuple[str, ...] | None = attrs.field(default=None, converter=lambda v: None if v is None else tuple(v))
+
+    def problems(self, where: str, frames: int | None = None) -> list[str]:
+        problems: list[str] = []
+        if self.continuity is not None and self.continuity not in CONTINUITIES:
+            problems.append(f"{where}.continuity: must be one of {', '.join(CONTINUITIES)}, got {self.continuity!r}")
+        check_non_negative(problems, where, resolution=self.resolution)
+        if self.control is not None and frames is not None and len(self.control) != frames:
+            problems.append(f"{where}.control: {len(self.control)} values for {frames} frames; give one per frame")
+        if self.control is not None and self.control.size:
+            described = len(self.control_description or ())
+            if described <= int(self.control.max()):
+                problems.append(f"{where}.control_description: control values go up to {int(self.control.max())}, so "
+                                f"give {int(self.control.max()) + 1} descriptions (one per value), got {described}")
+        return problems
+
+
 @attrs.frozen(kw_only=True)
 class SeriesSpec:
     """An imaging series: a roiextractors ``ImagingExtractor`` on a rig, channel and space.
@@ -45,6 +92,7 @@ class SeriesSpec:
     grouped: bool = True
     plane_group: str | None = optional_str()
     channel_group: str | None = optional_str()
+    options: TimeSeriesOptions = attrs.field(factory=TimeSeriesOptions)
 
     def channel_spec(self):
         return None if self.rig is None or self.channel is None else self.rig.channel(self.channel)
@@ -75,6 +123,9 @@ class SeriesSpec:
             if name is not None:
                 check_name(problems, f"{where}.{field}", name)
         check_positive(problems, where, rate=self.rate, conversion=self.conversion)
+        frames = int(self.source.get_num_samples()) if hasattr(self.source, "get_num_samples") else None
+        problems += self.options.problems(where, frames)
+
         check_non_negative(problems, where, starting_time=self.starting_time)
         if self.timestamps is not None and self.rate is not None:
             problems.append(f"{where}: give either .timestamps(...) or .rate(...), not both")
