@@ -10,7 +10,7 @@ import warnings
 import ndx_microscopy as ndx
 import ndx_ophys_devices as devices_ext
 
-from ..io.chunking import ImagingDataIterator
+from ..io.streams import StreamedData
 from ..specs import (
     ChannelSpec,
     DeviceModelSpec,
@@ -28,6 +28,7 @@ from ..errors import CompatibilityWarning
 from ..naming import Claim
 from ..specs.rig import LightPath
 from .adopt import add_or_reuse
+from .formats import MICROSCOPY_METADATA
 from .claims import segmentation_images
 from .base import Emitter, model_text, refuse_taken_name, split_typed
 from .fields import join_description
@@ -36,7 +37,6 @@ from .rois import image_description, native_mask_type
 from .text import channel_text, space_text
 from .timing import Timing
 
-METADATA_NAME = "microscopy_experiment_metadata"
 SEGMENTATIONS_NAME = "SegmentationContainer"
 TRACE_NAMES = {
     "raw": "Fluorescence",
@@ -106,7 +106,7 @@ class MicroscopyEmitter(Emitter):
 
     def metadata(self) -> Any:
         """The file's one ``MicroscopyExperimentMetadata``, created on first use."""
-        existing = self.nwbfile.lab_meta_data.get(METADATA_NAME)
+        existing = self.nwbfile.lab_meta_data.get(MICROSCOPY_METADATA)
         if existing is None:
             existing = ndx.MicroscopyExperimentMetadata()
             self.nwbfile.add_lab_meta_data(existing)
@@ -263,7 +263,7 @@ class MicroscopyEmitter(Emitter):
             **{k: v for k, v in values.items() if v is not None},
         )
 
-    def _make_series(self, series: SeriesSpec, rig: Any, data: ImagingDataIterator, timing: Timing) -> Any:
+    def _make_series(self, series: SeriesSpec, rig: Any, data: StreamedData, timing: Timing) -> Any:
         series_class, space_field = _by_geometry(series.space, ndx.PlanarMicroscopySeries, ndx.VolumetricMicroscopySeries)
         return series_class(
             **self.options_for(series.options, series_class, f"series {series.name!r}"),
@@ -407,7 +407,7 @@ class MicroscopyEmitter(Emitter):
     # -- where each named object goes (checked before writing: see naming.py) ----------------------
     def rig_claims(self, rig: RigSpec) -> list[Claim]:
         """Rigs, indicators, viral vectors and injections share the one metadata group."""
-        parent, parent_type = METADATA_NAME, (NAMESPACE, "MicroscopyExperimentMetadata")
+        parent, parent_type = MICROSCOPY_METADATA, (NAMESPACE, "MicroscopyExperimentMetadata")
         claims = [Claim(parent, path.name, f"rig {rig.name!r}" + (f" (light path {path.name!r})" if path.name != rig.name
                                                                    else ""), ("rig", rig.key, path.name), parent_type)
                   for path in rig.light_paths()]

@@ -16,7 +16,6 @@ from typing import Any
 import attrs
 import numpy as np
 from hdmf.common import ElementIdentifiers, VectorData, VectorIndex
-from hdmf.data_utils import GenericDataChunkIterator
 
 from ..specs import TRACE_KINDS, SegmentationSpec
 from ..specs.properties import (
@@ -27,6 +26,8 @@ from ..specs.properties import (
     property_description,
     property_values,
 )
+from ..io.chunking import SlabSource, slab_buffer_shape
+from ..io.streams import StreamedData
 from ..specs.sources import native_dtype, segmentation_shape
 
 PIXEL_MASK_DTYPE = np.dtype([("x", "<u4"), ("y", "<u4"), ("weight", "<f4")])
@@ -109,7 +110,8 @@ def roi_columns(
     columns: list[VectorData] = []
     volumetric = segmentation.space.is_volumetric
     if masks == "image":
-        data = ImageMaskIterator(source, rois, swap_xy=swap_xy) if rois.roi_ids else empty_masks(source, swap_xy=swap_xy)
+        data = StreamedData(ImageMaskIterator(source, rois, swap_xy=swap_xy)) if rois.roi_ids else empty_masks(
+            source, swap_xy=swap_xy)
         order = {(True, False): "x, y", (False, False): "y, x", (True, True): "x, y, z", (False, True): "z, y, x"}[
             (swap_xy, volumetric)
         ]
@@ -226,12 +228,12 @@ def empty_masks(source: Any, *, swap_xy: bool) -> np.ndarray:
     return np.zeros(tuple(stacked[axis] for axis in axes), dtype="float32")
 
 
-class ImageMaskIterator(GenericDataChunkIterator):
+class ImageMaskIterator(SlabSource):
     """Dense image (or volume) masks built a few ROIs at a time: never a (grid x all ROIs) array."""
 
-    def __init__(self, source: Any, rois: RoiSet, *, swap_xy: bool):
-        self._source = source
-        self._rois = rois
+    def __init__(self, source: Any, rois: RoiSet, *, swap_xy: bool, buffer_bytes: int | None = None,
+                 chunk_shape: tuple[int, ...] | None = None):
+        self._source, self._rois, self._swap_xy = source, rois, swap_xy
         shape = segmentation_shape(source)  # (rows, columns[, planes])
         self._axes = dense_mask_axes(len(shape), swap_xy=swap_xy)
         stacked = (shape[0], shape[1], len(rois.roi_ids), *shape[2:])
@@ -239,11 +241,16 @@ class ImageMaskIterator(GenericDataChunkIterator):
         first = self._read(rois.roi_ids[:1]) if rois.roi_ids else np.zeros((0, *self._frame))
         self._dtype = first.dtype if first.size else np.dtype("float32")  # native order: see _read
         per_roi = max(1, math.prod(self._frame) * self._dtype.itemsize)
-        rois_per_chunk = max(1, min(len(rois.roi_ids) or 1, MASK_CHUNK_BYTES // per_roi))
-        super().__init__(
-            chunk_shape=(rois_per_chunk, *self._frame),
-            buffer_shape=(min(len(rois.roi_ids) or 1, rois_per_chunk * 4), *self._frame),
-        )
+        count = len(rois.roi_ids) or 1
+        chunk_shape = chunk_shape or (max(1, min(count, MASK_CHUNK_BYTES // per_roi)), *self._frame)
+        few = 4 * chunk_shape[0] * per_roi  # a few chunks of ROIs at a time, whatever a write may read at once
+        buffer_shape = slab_buffer_shape((count, *self._frame), self._dtype.itemsize, chunk_shape,
+                                         min(buffer_bytes or few, few))
+        super().__init__(chunk_shape=chunk_shape, buffer_shape=buffer_shape)
+
+    def with_buffer(self, buffer_bytes: int, *, chunk_shape: tuple[int, ...] | None = None) -> ImageMaskIterator:
+        return ImageMaskIterator(self._source, self._rois, swap_xy=self._swap_xy, buffer_bytes=buffer_bytes,
+                                 chunk_shape=chunk_shape)
 
     def _read(self, roi_ids: Sequence) -> np.ndarray:
         getter = self._source.get_background_image_masks if self._rois.is_background else self._source.get_roi_image_masks
@@ -260,22 +267,22 @@ class ImageMaskIterator(GenericDataChunkIterator):
     def _get_maxshape(self) -> tuple[int, ...]:
         return (len(self._rois.roi_ids), *self._frame)
 
-    def __len__(self) -> int:  # table columns are checked for length before writing
-        return len(self._rois.roi_ids)
 
-
-class TraceIterator(GenericDataChunkIterator):
+class TraceIterator(SlabSource):
     """(frames, ROIs) traces read a block of frames at a time from the extractor's trace array."""
 
-    def __init__(self, data: Any):
+    def __init__(self, data: Any, *, buffer_bytes: int = TRACE_BUFFER_BYTES, chunk_shape: tuple[int, ...] | None = None):
         self._data = data
         frames, rois = (int(n) for n in data.shape)
         self._shape = (frames, rois)
         self._dtype = native_dtype(data.dtype)  # a big-endian source is stored in native order, value for value
         row_bytes = max(1, rois * self._dtype.itemsize)
-        chunk_frames = max(1, min(frames, TRACE_CHUNK_BYTES // row_bytes))
-        buffer_frames = max(chunk_frames, TRACE_BUFFER_BYTES // row_bytes // chunk_frames * chunk_frames)
-        super().__init__(chunk_shape=(chunk_frames, rois), buffer_shape=(min(frames, buffer_frames), rois))
+        chunk_shape = chunk_shape or (max(1, min(frames, TRACE_CHUNK_BYTES // row_bytes)), rois)
+        super().__init__(chunk_shape=chunk_shape,
+                         buffer_shape=slab_buffer_shape(self._shape, self._dtype.itemsize, chunk_shape, buffer_bytes))
+
+    def with_buffer(self, buffer_bytes: int, *, chunk_shape: tuple[int, ...] | None = None) -> TraceIterator:
+        return TraceIterator(self._data, buffer_bytes=buffer_bytes, chunk_shape=chunk_shape)
 
     def _get_data(self, selection: tuple[slice, ...]) -> np.ndarray:
         return np.ascontiguousarray(np.asarray(self._data[selection[0]])[:, selection[1]], dtype=self._dtype)
@@ -287,12 +294,12 @@ class TraceIterator(GenericDataChunkIterator):
         return self._shape
 
 
-def trace_data(data: Any) -> TraceIterator | np.ndarray:
+def trace_data(data: Any) -> StreamedData | np.ndarray:
     """What a trace series stores: streamed blocks of frames, or, for an empty (0-frame or 0-ROI)
     array, that empty array itself (HDF5 and Zarr cannot chunk a zero-length axis)."""
     if 0 in tuple(data.shape):
         return np.zeros(tuple(int(n) for n in data.shape), dtype=native_dtype(data.dtype))
-    return TraceIterator(data)
+    return StreamedData(TraceIterator(data))
 
 
 def written_traces(segmentation: SegmentationSpec, background: RoiSet | None) -> list[tuple[str, Any]]:
