@@ -21,6 +21,7 @@ from .rules.planes import plane_problems
 from .rules.report import validation_report
 from .specs import ImagingSpaceSpec, RigSpec, SegmentationSpec, SeriesSpec, StaticImageSpec
 from .specs._fields import nul_problems
+from .specs.facts import probing
 from .specs.sources import imaging_shape, segmentation_shape
 from .specs.walk import plain_values
 from .validation import ValidationReport
@@ -51,6 +52,10 @@ class Description:
 
     def add(self, item: Any) -> None:
         """Register a builder's spec (or a spec) and every spec it reaches, or raise and register nothing."""
+        with probing():  # every source is asked once, whatever the checks that need it
+            self._add(item)
+
+    def _add(self, item: Any) -> None:
         spec = item.build() if isinstance(item, Builder) else item
         if not isinstance(spec, ADDABLE):
             raise BuilderError(
@@ -100,12 +105,16 @@ class Description:
 
     def emit(self) -> list[Stream]:
         """Emit everything not emitted yet; return every dataset the writer streams."""
-        streams = self.emitter.emit(self.specs("rig"), self.specs("series"), self.specs("segmentation"))
-        self.emitter.emit_static_images(self.specs("static image"))
+        with probing():
+            streams = self.emitter.emit(self.specs("rig"), self.specs("series"), self.specs("segmentation"))
+            self.emitter.emit_static_images(self.specs("static image"))
         return streams
 
-    def validate(self, *, dandi: bool = False) -> ValidationReport:
-        return validation_report(self, dandi=dandi)
+    def validate(self, *, dandi: bool = False, warnings: bool = True) -> ValidationReport:
+        """Every problem of the description (see ``Session.validate``); ``warnings=False`` finds the errors alone,
+        without the dry run that finds placeholders."""
+        with probing():
+            return validation_report(self, dandi=dandi, warnings=warnings)
 
 
 def data_shape(spec: SeriesSpec | SegmentationSpec) -> tuple[int, ...]:

@@ -8,6 +8,7 @@ import attrs
 
 from ..errors import ValidationError
 from ..specs._fields import check_name
+from ..specs.facts import probing
 
 
 @attrs.frozen
@@ -31,8 +32,9 @@ class Builder:
         if not isinstance(self.name, str) or not self.name.strip():
             raise ValidationError([f"{type(self).__name__}.name: must be a non-empty string, got {self.name!r}"])
         check_name(problems, f"{type(self).__name__}({self.name!r})", self.name)
-        spec = self._assemble(problems)
-        problems += spec.problems()
+        with probing():  # each source is asked once by the checks
+            spec = self._assemble(problems)
+            problems += spec.problems()
         if problems:
             raise ValidationError(problems)
         return spec

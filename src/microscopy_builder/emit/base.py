@@ -31,7 +31,6 @@ from .fields import NDX_ATTRIBUTE, join_description
 from .grouping import Group, Layout
 from .placeholders import PlaceholderReport
 from .rois import (
-    TRACE_DESCRIPTIONS,
     background_rois,
     cell_rois,
     mask_type,
@@ -41,6 +40,7 @@ from .rois import (
     written_traces,
 )
 from .timing import Timing, resolve_timing, segmentation_timing
+from .traces import TRACES
 from .unknowns import Resolver, resolve_unknowns
 
 
@@ -305,7 +305,7 @@ class Emitter(ABC):
                 segmentation,
                 kind,
                 name=override.name or self.trace_name(segmentation, kind),
-                description=override.description or TRACE_DESCRIPTIONS[kind],
+                description=override.description or TRACES[kind].description,
                 unit=override.unit or "n.a.",
                 conversion=override.conversion,
                 offset=override.offset,

@@ -40,21 +40,14 @@ from .fields import join_description
 from .text import channel_text, indicator_facts, light_path_facts, space_text
 from .rois import image_description
 from .timing import Timing, resolve_timing, segmentation_timing
+from .traces import TRACES
 
 MICROMETERS_TO_METERS = 1e-6
 
 # roiextractors' NwbSegmentationExtractor reads these names with its default arguments.
 READER_TABLE_NAME = "PlaneSegmentation"
-READER_TRACE_NAMES = {
-    "raw": "RoiResponseSeries",
-    "dff": "RoiResponseSeries",
-    "neuropil": "Neuropil",
-    "deconvolved": "Deconvolved",
-    "denoised": "Denoised",
-    "baseline": "Baseline",
-    "background": "Background",
-}
 READER_IMAGES_NAME = "SegmentationImages"
+LEGACY_CONTAINERS = {"Fluorescence": Fluorescence, "DfOverF": DfOverF}
 
 
 class LegacyEmitter(Emitter):
@@ -242,7 +235,7 @@ class LegacyEmitter(Emitter):
         return name if segmentation.name == READER_TABLE_NAME else f"{name}_{segmentation.name}"
 
     def trace_name(self, segmentation: SegmentationSpec, kind: str) -> str:
-        return self._suffixed(READER_TRACE_NAMES[kind], segmentation)
+        return self._suffixed(TRACES[kind].legacy_name, segmentation)
 
     def _segmentation_plane(self, segmentation: SegmentationSpec) -> ImagingPlane:
         series = segmentation.series
@@ -285,7 +278,7 @@ class LegacyEmitter(Emitter):
 
     def _add_trace(self, segmentation: SegmentationSpec, kind: str, **fields: Any) -> Any:
         container = (
-            self._ophys_container(DfOverF, "DfOverF") if kind == "dff" else self._ophys_container(Fluorescence, "Fluorescence")
+            self._ophys_container(LEGACY_CONTAINERS[TRACES[kind].legacy_container], TRACES[kind].legacy_container)
         )
         timing, _, options = fields.pop("timing"), fields.pop("source_series"), fields.pop("options")
         refuse_taken_name(fields["name"], container.roi_response_series, f"{container.name} of processing/ophys", segmentation)
@@ -345,7 +338,7 @@ class LegacyEmitter(Emitter):
         return "ImageSegmentation", ("core", "PlaneSegmentation")
 
     def trace_parent(self, segmentation: SegmentationSpec, kind: str) -> tuple[str, tuple[str, str]]:
-        container = "DfOverF" if kind == "dff" else "Fluorescence"
+        container = TRACES[kind].legacy_container
         return f"processing/ophys/{container}", ("core", container)
 
     def image_claims(self, segmentation: SegmentationSpec, name: str, table: str, table_type: tuple) -> list[Claim]:
@@ -362,8 +355,7 @@ class LegacyEmitter(Emitter):
         claims = [] if rig is None or channel is None else self.plane_claims(space, rig, channel)
         module = ("core", "ProcessingModule")
         kinds = written_trace_kinds(segmentation)
-        containers = ["ImageSegmentation"] + (["DfOverF"] if "dff" in kinds else [])
-        containers += ["Fluorescence"] if set(kinds) - {"dff"} else []
+        containers = ["ImageSegmentation"] + sorted({TRACES[kind].legacy_container for kind in kinds})
         containers += [self._suffixed(READER_IMAGES_NAME, segmentation)] if segmentation_images(segmentation) else []
         claims += [Claim("processing/ophys", c, f"the {c} container", ("container", c), module) for c in containers]
         return claims

@@ -36,17 +36,9 @@ from .grouping import Group, Layout, plan_layout
 from .rois import image_description, native_mask_type
 from .text import channel_text, space_text
 from .timing import Timing
+from .traces import TRACES
 
 SEGMENTATIONS_NAME = "SegmentationContainer"
-TRACE_NAMES = {
-    "raw": "Fluorescence",
-    "dff": "DfOverF",
-    "neuropil": "Neuropil",
-    "deconvolved": "Deconvolved",
-    "denoised": "Denoised",
-    "baseline": "Baseline",
-    "background": "Background",
-}
 
 # device kind -> (device class, model class, required typed model attributes)
 _DEVICE_TYPES: dict[str, tuple[Any, Any, tuple[str, ...]]] = {
@@ -334,7 +326,7 @@ class MicroscopyEmitter(Emitter):
         return "volume_mask" if segmentation.space.is_volumetric else "image_mask"
 
     def trace_name(self, segmentation: SegmentationSpec, kind: str) -> str:
-        return TRACE_NAMES[kind]
+        return TRACES[kind].microscopy_name
 
     def _make_roi_table(
         self, segmentation: SegmentationSpec, name: str, description: str, identifiers: Any, columns: list, images: list

@@ -28,6 +28,7 @@ from ..specs.properties import (
 )
 from ..io.chunking import SlabSource, slab_buffer_shape
 from ..io.streams import StreamedData
+from ..specs.facts import SegmentationFacts, segmentation_facts
 from ..specs.sources import native_dtype, segmentation_shape
 
 PIXEL_MASK_DTYPE = np.dtype([("x", "<u4"), ("y", "<u4"), ("weight", "<f4")])
@@ -35,16 +36,6 @@ VOXEL_MASK_DTYPE = np.dtype([("x", "<u4"), ("y", "<u4"), ("z", "<u4"), ("weight"
 MASK_CHUNK_BYTES = 4 * 1024**2
 TRACE_CHUNK_BYTES = 4 * 1024**2
 TRACE_BUFFER_BYTES = 32 * 1024**2
-
-TRACE_DESCRIPTIONS = {
-    "raw": "Raw fluorescence of each ROI.",
-    "dff": "Relative fluorescence change (dF/F) of each ROI.",
-    "neuropil": "Neuropil fluorescence around each ROI.",
-    "deconvolved": "Deconvolved activity (estimated spiking) of each ROI.",
-    "denoised": "Denoised fluorescence of each ROI.",
-    "baseline": "Baseline fluorescence of each ROI.",
-    "background": "Fluorescence of each background component.",
-}
 
 @attrs.frozen
 class RoiSet:
@@ -69,14 +60,14 @@ class RoiSet:
 
 
 def cell_rois(segmentation: SegmentationSpec) -> RoiSet:
-    return RoiSet(list(segmentation.source.get_roi_ids()))
+    return RoiSet(list(segmentation_facts(segmentation.source).roi_ids))
 
 
 def background_rois(segmentation: SegmentationSpec) -> RoiSet | None:
     """Background components, when asked for and present."""
     if not segmentation.include_background:
         return None
-    ids = list(segmentation.source.get_background_ids())
+    ids = list(segmentation_facts(segmentation.source).background_ids)
     return RoiSet(ids, is_background=True) if ids else None
 
 
@@ -86,9 +77,7 @@ def mask_type(segmentation: SegmentationSpec, default: str) -> str:
 
 def native_mask_type(source: Any) -> str:
     """"pixel" or "voxel" when the extractor holds sparse masks, else "image"."""
-    masks = getattr(source, "_roi_masks", None)
-    sparse = {"nwb-pixel_mask": "pixel", "nwb-voxel_mask": "voxel"}
-    return sparse.get(getattr(masks, "mask_tpe", ""), "image")
+    return segmentation_facts(source).mask_kind
 
 
 def dense_mask_axes(ndim: int, *, swap_xy: bool) -> tuple[int, ...]:
@@ -118,7 +107,7 @@ def roi_columns(
         columns.append(VectorData(name=dense_name, description=f"Masks of the ROIs, (ROI, {order}).", data=data))
     else:
         kind = "voxel" if volumetric else "pixel"
-        sparse, ends = sparse_masks(source, rois)
+        sparse, ends = sparse_masks(segmentation_facts(source), rois)
         fields = "(x, y, z, weight)" if volumetric else "(x, y, weight)"
         sparse_column = VectorData(name=f"{kind}_mask", description=f"{kind.capitalize()} masks of the ROIs: {fields} rows.", data=sparse)
         columns += [sparse_column, VectorIndex(name=f"{kind}_mask_index", data=ends, target=sparse_column)]
@@ -131,9 +120,9 @@ def roi_columns(
 
 def derived_columns(segmentation: SegmentationSpec, rois: RoiSet) -> list[VectorData]:
     """``Accepted`` / ``Rejected`` (from the acceptance properties) and ``ROICentroids``, when selected."""
-    source, columns = segmentation.source, []
+    facts, columns = segmentation_facts(segmentation.source), []
     if segmentation.include_acceptance:
-        accepted, rejected = acceptance(source, rois.roi_ids)
+        accepted, rejected = acceptance(facts)
         if accepted is not None:
             columns.append(VectorData(name="Accepted", description="1 if the ROI was accepted as a cell, else 0.", data=accepted))
             columns.append(VectorData(name="Rejected", description="1 if the ROI was rejected, else 0.", data=rejected))
@@ -141,33 +130,32 @@ def derived_columns(segmentation: SegmentationSpec, rois: RoiSet) -> list[Vector
         axes = "(x, y, z) = (column, row, plane)" if segmentation.space.is_volumetric else "(x, y) = (column, row)"
         columns.append(
             VectorData(name="ROICentroids", description=f"Centre of each ROI in pixels, {axes}.",
-                       data=centroids_xy(source, rois.roi_ids))
+                       data=centroids_xy(facts))
         )
     return columns
 
 
 def property_columns(segmentation: SegmentationSpec, rois: RoiSet) -> list[VectorData]:
     """A column per property of the extractor, named as its key, holding its values in their dtype."""
-    source = segmentation.source
+    facts = segmentation_facts(segmentation.source)
     return [
-        VectorData(name=key, description=property_description(source, key),
-                   data=property_values(source, key, rois.roi_ids))
-        for key in column_keys(source, acceptance=segmentation.include_acceptance,
-                               centroids=segmentation.include_centroids, axes=len(segmentation_shape(source)))
+        VectorData(name=key, description=property_description(segmentation.source, key), data=property_values(facts, key))
+        for key in column_keys(facts, acceptance=segmentation.include_acceptance,
+                               centroids=segmentation.include_centroids, axes=len(facts.mask_shape))
     ]
 
 
-def acceptance(source: Any, roi_ids: list) -> tuple[np.ndarray | None, np.ndarray | None]:
+def acceptance(facts: SegmentationFacts) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Accepted / rejected flags (uint8) from the extractor's properties; ``(None, None)`` if it has none.
 
     A flag given as a number is set when non-zero. A NaN flag (a float property with no verdict
     for that ROI) is neither accepted nor rejected: 0 in both columns.
     """
-    accepted_key, rejected_key = acceptance_keys(source)
+    accepted_key, rejected_key = acceptance_keys(facts)
     if accepted_key is None and rejected_key is None:
         return None, None
-    accepted, accepted_known = _flags(source, accepted_key, roi_ids)
-    rejected, rejected_known = _flags(source, rejected_key, roi_ids)
+    accepted, accepted_known = _flags(facts, accepted_key)
+    rejected, rejected_known = _flags(facts, rejected_key)
     if accepted is None:
         accepted, accepted_known = ~rejected & rejected_known, rejected_known
     if rejected is None:
@@ -175,25 +163,25 @@ def acceptance(source: Any, roi_ids: list) -> tuple[np.ndarray | None, np.ndarra
     return (accepted & accepted_known).astype("uint8"), (rejected & rejected_known).astype("uint8")
 
 
-def _flags(source: Any, key: str | None, roi_ids: list) -> tuple[np.ndarray | None, np.ndarray | None]:
+def _flags(facts: SegmentationFacts, key: str | None) -> tuple[np.ndarray | None, np.ndarray | None]:
     """(flag, known) per ROI of one acceptance property; ``(None, None)`` without the key."""
     if key is None:
         return None, None
-    values = np.asarray(source.get_property(key, roi_ids))
+    values = facts.property(key)
     known = ~np.isnan(values) if values.dtype.kind == "f" else np.ones(values.shape, dtype=bool)
     return np.where(known, values, 0).astype(bool), known
 
 
-def centroids_xy(source: Any, roi_ids: list) -> np.ndarray:
+def centroids_xy(facts: SegmentationFacts) -> np.ndarray:
     """ROI centres as (x, y[, z]), float64: the extractor's ``roi_centroids`` (row, column[, plane])
     when it has one centre per ROI, else the mask-weighted mean."""
-    volumetric = len(segmentation_shape(source)) == 3
+    volumetric = len(facts.mask_shape) == 3
     x_y_z = [1, 0, 2] if volumetric else [1, 0]
-    if centroid_property_fits(source, len(x_y_z)):
-        rows_columns = np.asarray(source.get_property(CENTROIDS_KEY, roi_ids), dtype="float64")
+    if centroid_property_fits(facts, len(x_y_z)):
+        rows_columns = np.asarray(facts.property(CENTROIDS_KEY), dtype="float64")
         return rows_columns[:, x_y_z].copy()
-    centres = np.zeros((len(roi_ids), 3 if volumetric else 2))
-    for index, mask in enumerate(source.get_roi_pixel_masks(roi_ids=roi_ids)):
+    centres = np.zeros((len(facts.roi_ids), 3 if volumetric else 2))
+    for index, mask in enumerate(facts.pixel_masks()):
         mask = np.asarray(mask, dtype="float64")  # rows of (y, x[, z], weight)
         weights = np.abs(mask[:, -1]) if len(mask) else np.ones(0)
         if weights.sum() > 0:
@@ -201,11 +189,10 @@ def centroids_xy(source: Any, roi_ids: list) -> np.ndarray:
     return centres
 
 
-def sparse_masks(source: Any, rois: RoiSet) -> tuple[np.ndarray, np.ndarray]:
+def sparse_masks(facts: SegmentationFacts, rois: RoiSet) -> tuple[np.ndarray, np.ndarray]:
     """All pixel (or voxel) masks concatenated as (x, y[, z], weight) rows, and the end index of each ROI."""
-    getter = source.get_background_pixel_masks if rois.is_background else source.get_roi_pixel_masks
-    masks = getter(rois.roi_ids) if rois.roi_ids else []
-    volumetric = len(segmentation_shape(source)) == 3
+    masks = facts.pixel_masks(background=rois.is_background) if rois.roi_ids else []
+    volumetric = len(facts.mask_shape) == 3
     ends = np.cumsum([len(m) for m in masks], dtype="int64")
     data = np.zeros(int(ends[-1]) if len(ends) else 0, dtype=VOXEL_MASK_DTYPE if volumetric else PIXEL_MASK_DTYPE)
     start = 0
@@ -307,7 +294,7 @@ def written_traces(segmentation: SegmentationSpec, background: RoiSet | None) ->
 
     All-zero traces are written: they are data (a silent ROI's deconvolved trace is all zero).
     """
-    available = segmentation.source.get_traces_dict()
+    available = segmentation_facts(segmentation.source).traces
     selected = segmentation.traces or TRACE_KINDS
     chosen = []
     for kind in TRACE_KINDS:
@@ -320,9 +307,9 @@ def written_traces(segmentation: SegmentationSpec, background: RoiSet | None) ->
 
 def summary_images(segmentation: SegmentationSpec) -> list[tuple[str, str, np.ndarray]]:
     """(extractor name, written name, (rows, columns) image) of every selected image."""
-    images = segmentation.source.get_images_dict()
+    images = segmentation_facts(segmentation.source).images
     selected = segmentation.images if segmentation.images is not None else tuple(images)
-    found = [(name, np.asarray(images[name])) for name in selected if images.get(name) is not None]
+    found = [(name, np.asarray(images[name])) for name in selected if name in images]
     return [(name, segmentation.image_name(name), image.astype(native_dtype(image.dtype), copy=False)) for name, image in found]
 
 

@@ -8,7 +8,8 @@ import attrs
 import numpy as np
 
 from ..specs import SegmentationSpec, SeriesSpec
-from ..specs.sources import has_usable_rate, native_timestamps
+from ..specs.facts import imaging_facts, segmentation_facts
+from ..specs.sources import native_timestamps
 
 # Timestamps whose intervals stay within this fraction of the mean interval are regular.
 REGULARITY_TOLERANCE = 1e-6
@@ -66,12 +67,10 @@ def segmentation_timing(segmentation: SegmentationSpec) -> Timing:
     """A segmentation's trace times: the extractor's own; without them, the source series' explicit times (its
     native timestamps or the user's overrides) when the frame counts match: a Suite2p folder knows only a rate,
     the movie it came from may know the real frame times."""
-    series, source = segmentation.series, segmentation.source
-    if native_timestamps(source) is None and series is not None:
-        series_has_times = (
-            series.timestamps is not None or series.rate is not None or native_timestamps(series.source) is not None
-        )
-        frames = next((d.shape[0] for d in source.get_traces_dict().values() if d is not None), None)
-        if frames == series.source.get_num_samples() and (series_has_times or not has_usable_rate(source)):
+    series, facts = segmentation.series, segmentation_facts(segmentation.source)
+    if facts.times is None and series is not None:
+        movie = imaging_facts(series.source)
+        series_has_times = series.timestamps is not None or series.rate is not None or movie.times is not None
+        if facts.frames == movie.frames and (series_has_times or facts.rate is None):
             return resolve_timing(series)
-    return timing_of(source)
+    return timing_of(segmentation.source)

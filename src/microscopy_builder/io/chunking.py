@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 from hdmf.data_utils import GenericDataChunkIterator
 
-from ..specs.sources import check_frames, imaging_shape, native_dtype
+from ..specs.facts import imaging_facts
+from ..specs.sources import check_frames, native_dtype
 
 DEFAULT_CHUNK_BYTES = 4 * 1024**2
 # Measured (benchmarks/bench_imaging.py, docs/how-to/large-movies.md): extractors often allocate
@@ -122,9 +123,10 @@ class ImagingDataIterator(SlabSource):
         self._extractor = extractor
         self._swap_xy = swap_xy
         self._chunk_bytes = chunk_bytes
-        self._source_sample_shape = imaging_shape(extractor)
-        self._num_frames = int(extractor.get_num_samples())
-        self._source_dtype = np.dtype(extractor.get_dtype())
+        facts = imaging_facts(extractor)
+        self._source_sample_shape = facts.shape
+        self._num_frames = facts.frames
+        self._source_dtype = np.dtype(facts.dtype)
         # Files store native byte order (a big-endian source is converted, value for value); NWB data
         # is numeric, so boolean frames are stored losslessly as 0/1 uint8.
         self._stored_dtype = np.dtype("uint8") if self._source_dtype == np.bool_ else native_dtype(self._source_dtype)

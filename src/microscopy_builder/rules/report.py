@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import warnings
+import warnings as python_warnings
 from typing import TYPE_CHECKING
 
 from pynwb import NWBFile
@@ -18,8 +18,11 @@ if TYPE_CHECKING:
     from ..description import Description
 
 
-def validation_report(description: Description, *, dandi: bool = False) -> ValidationReport:
-    """Every problem of ``description``; raises ``SourceDataError`` when a source's data cannot be written."""
+def validation_report(description: Description, *, dandi: bool = False, warnings: bool = True) -> ValidationReport:
+    """Every problem of ``description``; raises ``SourceDataError`` when a source's data cannot be written.
+
+    ``warnings=False``: the errors alone (what a write needs), without the dry run that finds placeholders.
+    """
     subject_errors, subject_warnings = subject_report(description.nwbfile, dandi=dandi)
     specs = description.specs
     series, segmentations = specs("series"), specs("segmentation")
@@ -35,7 +38,7 @@ def validation_report(description: Description, *, dandi: bool = False) -> Valid
     unusable = [p for spec in (*series, *segmentations) for p in spec.data_problems()]
     if unusable:
         raise SourceDataError([*dict.fromkeys(errors), *dict.fromkeys(unusable)])
-    if errors:  # placeholders are known only by emitting, which needs a sound description
+    if errors or not warnings:  # placeholders are known only by emitting, which needs a sound description
         return ValidationReport.of([*errors, *subject_errors], subject_warnings)
     unlikely = implausible_values([*specs("rig"), *specs("space"), *series])
     unlikely += [p for s in series for p in source_rate_problems(s)]
@@ -48,8 +51,8 @@ def placeholder_warnings(description: Description) -> list[str]:
     scratch = NWBFile(session_description="dry run", identifier="dry run",
                       session_start_time=description.nwbfile.session_start_time)
     report = PlaceholderReport(quiet=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with python_warnings.catch_warnings():
+        python_warnings.simplefilter("ignore")
         emitter = description.format.emitter_class()(scratch, report)
         emitter.emit(description.specs("rig"), description.specs("series"), description.specs("segmentation"))
         emitter.emit_static_images(description.specs("static image"))

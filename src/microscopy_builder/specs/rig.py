@@ -12,12 +12,7 @@ from ..unknown import UNKNOWN
 from ._fields import required_number, check_name, check_positive, optional_float, optional_str
 from .devices import (
     DeviceSpec,
-    DichroicMirrorSpec,
-    ExcitationSourceSpec,
     MicroscopeSpec,
-    ObjectiveLensSpec,
-    OpticalFilterSpec,
-    PhotodetectorSpec,
 )
 from .position import PositionSpec
 

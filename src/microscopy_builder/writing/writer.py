@@ -22,6 +22,7 @@ from ..io.destination import destination_problems
 from ..io.locking import canonical, destination_lock
 from ..io.repack import stored_streams
 from ..io.space import SpaceReserve
+from ..specs.facts import probing
 from .fill import fill_streams, prepare_streams, streamed_bytes
 from .options import WriteOptions
 
@@ -53,7 +54,7 @@ class Writer:
     def write(self, path: str | Path | None, *, backend: str | None, overwrite: bool, options: WriteOptions,
               lock_timeout: float | None) -> Path:
         """Write (or save) and return the file's path; see ``Session.write``."""
-        with self._lock:
+        with self._lock, probing():  # each source is asked once in a write
             if self.target is not None:
                 return self._save(path, options)
             if path is None:
@@ -129,7 +130,7 @@ class Writer:
 
     def _prepare(self, backend: Backend, options: WriteOptions) -> list:
         """Validate, check every source's first frame, emit, and set up how each streamed dataset is stored."""
-        self.description.validate().raise_for_errors()
+        self.description.validate(warnings=False).raise_for_errors()
         streams = self.description.emit()
         prepare_streams(streams, backend, options)
         return streams
