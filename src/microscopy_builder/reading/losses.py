@@ -55,7 +55,7 @@ def _ndx_losses(specs: dict[str, dict[str, Any]]) -> list[str]:
         implied = "OnePhotonSeries" if series.rig.excitation_mode_of(series.channel) == "one-photon" else "TwoPhotonSeries"
         if series.legacy_type is not None and series.legacy_type != implied:
             found.append(f"series {series.name!r}: ndx-microscopy has no series type; written again in the legacy format "
-                         f"it is a {implied} (as its rig's excitation mode implies), not a {series.legacy_type}")
+                         f"it is a {implied} (as the excitation mode of its rig implies), not a {series.legacy_type}")
     return found
 
 
@@ -74,16 +74,15 @@ def _rig_losses(rig: Any, specs: dict[str, dict[str, Any]]) -> list[str]:
     found = []
     if rig.description is not None:
         found.append(f"{where}.description: the legacy format has no rig object, so {rig.description!r} is not written "
-                     f"(it comes back derived from the rig's devices)")
+                     f"(it comes back derived from the devices of the rig)")
     if rig.microscope is not None and rig.microscope.name != rig.name:
         found.append(f"{where}.name: the legacy format has no rig object; the rig comes back named after its microscope "
                      f"{rig.microscope.name!r}")
     used = _used_channels(specs)
+    unused = [c.name for c in rig.channels if (rig.key, c.name) not in used]
+    if unused:
+        found.append(_unused_channels(rig, unused, specs))
     for channel in rig.channels:
-        if (rig.key, channel.name) not in used:
-            found.append(f"{where}.channels[{channel.name!r}]: used by no series, segmentation or static image; the legacy "
-                         f"format writes a channel only on the imaging plane of what uses it, so it is not written "
-                         f"(and the rig comes back with the channels used only)")
         found += _indicator_losses(channel.indicator, f"{where}.channels[{channel.name!r}].indicator")
     several_rigs = len({r.microscope.key for r in specs["rigs"].values() if r.microscope is not None}) > 1
     one_path = len(rig.light_paths()) < 2
@@ -109,16 +108,34 @@ def _filter_losses(rig: Any) -> list[str]:
             for slot, d in held if placed.get(d.name) != slot]
 
 
+def _unused_channels(rig: Any, unused: list[str], specs: dict[str, dict[str, Any]]) -> str:
+    """What a rig with channels nothing uses loses: the legacy layout writes channels on imaging planes only."""
+    spaces = {s.space.name for s in (*specs["series"].values(), *specs["segmentations"].values(),
+                                     *specs["static_images"].values()) if s.space is not None and _on_rig(s, rig)}
+    used = [c.name for c in rig.channels if c.name not in unused]
+    planes = ", ".join(f"{space!r} as {space + '_' + channel!r}" for space in sorted(spaces) for channel in used)
+    return (f"rig {rig.name!r}.channels: {', '.join(map(repr, unused))} used by no series, segmentation or static image; "
+            f"the legacy format writes a channel only on the imaging plane of what uses it, so they are not written, and "
+            f"the rig comes back with channels {', '.join(map(repr, used)) or 'none'} only: one light path (MicroscopyRig "
+            f"{rig.name!r}, the descriptions of its channels keeping their light-path words) and spaces named as their "
+            f"imaging planes ({planes or 'none'})")
+
+
+def _on_rig(item: Any, rig: Any) -> bool:
+    item_rig = item.rig if getattr(item, "rig", None) is not None else getattr(getattr(item, "series", None), "rig", None)
+    return item_rig is not None and item_rig.key == rig.key
+
+
 def _device_losses(rig: Any, slot: str, device: Any, *, several_rigs: bool, one_path: bool) -> list[str]:
     where = f"rig {rig.name!r} {slot.replace('_', ' ')} {device.name!r}"
     found = []
     if slot != "microscope" and several_rigs and one_path:
-        found.append(f"{where}: in a legacy file of several rigs only a rig's microscope is linked to it (by its imaging "
+        found.append(f"{where}: in a legacy file of several rigs only the microscope of a rig is linked to it (by its imaging "
                      f"planes), so this device comes back attached to no rig")
     unsaid = device.model_spec() is None and device.description is not None and not device.instance_values()
     if slot != "microscope" and one_path and unsaid:
-        found.append(f"{where}: the legacy format says a device's kind only in the words it writes, and this one's own "
-                     f"description replaces them; it comes back attached to no rig")
+        found.append(f"{where}: the legacy format says the kind of a device only in the words it writes, and the "
+                     f"description given replaces them; it comes back attached to no rig")
     numbers = {f: getattr(device, f) for f in (*device.instance_properties, *device.model_properties)}
     rounded = sorted(f for f, v in numbers.items() if v is not None and v is not UNKNOWN and not exact_in_text(v))
     if rounded:
@@ -141,10 +158,10 @@ def _indicator_losses(indicator: Any, where: str) -> list[str]:
         if not all(exact_in_text(float(v)) for v in numbers):
             found.append(f"{where}.injection: the legacy format keeps its volume and titer as words, to 6 significant digits")
         if injection.position is not None and _position_lost(injection.position, default_target=indicator.label):
-            found.append(f"{where}.injection.position: {_POSITION_WORDS}")
+            found.append(f"{where}.injection.position (of '{indicator.key} injection'): {_POSITION_WORDS}")
         if injection.date is None and injection.position is None and injection.description is not None:
             found.append(f"{where}.injection.description: with neither date nor position, the legacy words do not tell "
-                         f"it from the vector's description; it comes back as the vector's description")
+                         f"it from the description of the vector; it comes back as that")
     return found
 
 
@@ -167,10 +184,11 @@ def _space_losses(space: Any, specs: dict[str, dict[str, Any]]) -> list[str]:
                             "point_spread_function", "max_scan_points", "scanning_pattern")
                 if getattr(pattern, f, None) is not None]
         if not kept:
-            found.append(f"{where}.{pattern.kind}: the legacy format keeps only a line scan's rate, as its series' "
-                         f"scan_line_rate; this pattern comes back as a placeholder")
+            found.append(f"{where}.{pattern.kind}: the legacy format keeps of an illumination pattern only the rate of a "
+                         f"line scan, as the scan_line_rate of its series; this pattern comes back as a placeholder")
         elif lost:
-            found.append(f"{where}.{pattern.kind}: the legacy format keeps only the line rate, not {', '.join(lost)}")
+            found.append(f"{where}.{pattern.kind}: the legacy format keeps of an illumination pattern only the line rate, "
+                         f"not {', '.join(lost)}")
     elif pattern is not None and pattern.description is not UNKNOWN:
         found.append(f"{where}.illumination: the legacy format has no illumination pattern; it comes back as a placeholder")
     if space.fov_center is not None and _position_lost(space.fov_center, default_target=space.anatomical_target):
@@ -197,7 +215,7 @@ def _grouping_losses(series: list[SeriesSpec]) -> list[str]:
         if given.parents(item.key) != default.parents(item.key):
             found.append(f"series {item.name!r}: the legacy format has no multi-plane or multi-channel containers, so its "
                          f"grouping ({'ungrouped' if not item.grouped else 'container names given'}) comes back as the "
-                         f"builders' default")
+                         f"default of the builders")
     return found
 
 
