@@ -73,7 +73,7 @@ def planar(format: str) -> list:
 
 def multi_plane(format: str) -> list:
     base = (mb.ImagingSpaceBuilder("V1").planar(pixel_size_um=(1.0, 1.0)).anatomical_target("VISp")
-            .plane_acquisition(plane_rate_hz=10.0).description("Planes of V1 imaged with a tunable lens"))
+            .plane_acquisition(plane_rate_hz=10.0).description("Planes of V1 imaged with a tunable lens."))
     return [mb.SeriesBuilder(f"Plane{depth}").from_extractor(movie(seed=depth)).rig(simple_rig()).space(base.at_depth(depth))
             for depth in (100, 150, 200)]
 

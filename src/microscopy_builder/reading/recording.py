@@ -71,10 +71,35 @@ class Recording:
         session in that format (the message names what to change).
         """
         session = Session(**self.session_kwargs, format=format or self.format)
-        for group in (self.rigs, self.series, self.segmentations, self.static_images):
-            for builder in group.values():
-                session.add(builder)
+        series = {name: self._on_current(builder) for name, builder in self.series.items()}
+        for builder in self.rigs.values():
+            session.add(builder)
+        for builder in series.values():
+            session.add(builder)
+        for builder in self.segmentations.values():
+            session.add(self._on_current(builder, series))
+        for builder in self.static_images.values():
+            session.add(self._on_current(builder))
         return session
+
+    def _on_current(self, builder: Any, series: dict[str, SeriesBuilder] | None = None) -> Any:
+        """``builder`` on the rig, space and series of these names as they are now in this recording (a rig
+        changed in ``recording.rigs`` is the rig its series are written on)."""
+        spec = builder.build()
+        if isinstance(builder, SegmentationBuilder):
+            if spec.series is not None and series and spec.series.name in series:
+                builder = builder.series(series[spec.series.name])
+            if spec.rig is not None and spec.rig.name in self.rigs:
+                builder = builder.rig(self.rigs[spec.rig.name], spec.channel)
+            if spec.space is not None and spec.space.name in self.spaces and (
+                    spec.series is None or spec.series.space.key != spec.space.key):
+                builder = builder.space(self.spaces[spec.space.name])
+            return builder
+        if spec.rig is not None and spec.rig.name in self.rigs:
+            builder = builder.rig(self.rigs[spec.rig.name])
+        if spec.space is not None and spec.space.name in self.spaces:
+            builder = builder.space(self.spaces[spec.space.name])
+        return builder
 
     def close(self) -> None:
         """Close the file and every data source over it."""

@@ -50,12 +50,10 @@ def ndx_space(space: Any) -> tuple[ImagingSpaceBuilder, SpaceText]:
     """A ``PlanarImagingSpace`` / ``VolumetricImagingSpace`` as a builder."""
     volumetric = type(space).__name__.startswith("Volumetric")
     size = plain(space.voxel_size_in_um if volumetric else space.pixel_size_in_um)
-    dimensions = space.fields.get("dimensions_in_voxels" if volumetric else "dimensions_in_pixels")
     target = plain(space.anatomical_target)
     position = space.fields.get("fov_center_coordinates")
-    fields = SpaceFields(
+    fields = SpaceFields(  # dimensions are those of the data on the space: left to be taken from it again
         space.name, volumetric, size,
-        dimensions=None if dimensions is None else tuple(int(n) for n in dimensions[:]),
         target=target,
         fov_center=None if position is None else stereotactic(position),
         illumination=illumination_call(space.fields.get("illumination_pattern")),
