@@ -13,6 +13,7 @@ from .files import NDX_SERIES_TYPES, NDX_TABLE_TYPES, NwbHandle, has_type
 from .rebuilt import Rebuilt
 from .session_fields import not_carried, session_kwargs
 
+OPHYS_MODULE = "ophys"
 #: core types that make a file a legacy (pynwb.ophys) one
 LEGACY_TYPES = frozenset({"ImagingPlane", "TwoPhotonSeries", "OnePhotonSeries", "PlaneSegmentation", "RoiResponseSeries"})
 #: ndx-microscopy types that make a file an ndx-microscopy one
@@ -58,6 +59,8 @@ class Recording:
         self.notes: list[str] = list(rebuilt.notes)
         self._rebuilt = rebuilt
         self._handle = handle
+        module = handle.nwbfile.processing.get(OPHYS_MODULE)
+        self._ophys_description = None if module is None else module.description
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{len(getattr(self, n))} {n.replace('_', ' ')}" for n in
@@ -71,6 +74,8 @@ class Recording:
         session in that format (the message names what to change).
         """
         session = Session(**self.session_kwargs, format=format or self.format)
+        if self._ophys_description is not None:  # the module the emitters fill keeps its description
+            session.nwbfile.create_processing_module(OPHYS_MODULE, self._ophys_description)
         series = {name: self._on_current(builder) for name, builder in self.series.items()}
         for builder in self.rigs.values():
             session.add(builder)
