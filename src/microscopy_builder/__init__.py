@@ -8,7 +8,7 @@ from .batch import SessionJob, SessionResult, write_sessions
 from .builders import ImagingSpaceBuilder, RigBuilder, SegmentationBuilder, SeriesBuilder, StaticImageBuilder
 from .emit.placeholders import Placeholder, PlaceholderWarning
 from .io.dataset_config import DatasetConfiguration
-from .reading import MicroscopyImagingExtractor, MicroscopySegmentationExtractor
+from .reading import MicroscopyImagingExtractor, MicroscopySegmentationExtractor, Recording, read, translate
 from .errors import BuilderError, CompatibilityWarning, ConflictError, SourceDataError, ValidationError
 from .session import Session
 from .specs import IndicatorSpec as Indicator
@@ -33,6 +33,7 @@ __all__ = [
     "PlaceholderWarning",
     "Position",
     "Problem",
+    "Recording",
     "RigBuilder",
     "SegmentationBuilder",
     "SeriesBuilder",
@@ -45,6 +46,8 @@ __all__ = [
     "UNKNOWN",
     "ValidationError",
     "ValidationReport",
+    "read",
     "source_metadata",
+    "translate",
     "write_sessions",
 ]
