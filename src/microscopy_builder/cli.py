@@ -213,6 +213,19 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(run=run)
         return sub
 
+    _add_writing_commands(command)
+    _add_reading_commands(command)
+    return parser
+
+
+def _output_options(sub: argparse.ArgumentParser) -> None:
+    """The options of every command that writes an NWB file."""
+    sub.add_argument("--backend", choices=("hdf5", "zarr"), help="hdf5 (default) or zarr; a .zarr output selects zarr")
+    sub.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    sub.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _add_writing_commands(command) -> None:
     demo = command("demo", _demo, "write a fully described example session (synthetic data) in both formats",
                    "Write a fully described two-photon session from synthetic data, in the ndx-microscopy "
                    "and the legacy format, into OUTDIR, and print what was written.")
@@ -225,9 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_argument("--dandi", metavar="FOLDER", help="write into the dandiset FOLDER as "
                          "sub-<subject_id>/sub-<subject_id>_ses-<session_id>_ophys.nwb, refusing what DANDI would reject")
     convert.add_argument("--format", choices=("ndx-microscopy", "legacy"), help="override the file's session.format")
-    convert.add_argument("--backend", choices=("hdf5", "zarr"), help="hdf5 (default) or zarr; a .zarr output selects zarr")
-    convert.add_argument("--overwrite", action="store_true", help="replace an existing output")
-    convert.add_argument("--quiet", action="store_true", help="no progress bar")
+    _output_options(convert)
     convert.add_argument("--trust-data", action="store_true",
                          help="let extractors unpickle their data unchecked (Suite2p's ops.npy and stat.npy, Sima); "
                               "by default pickled files are checked first and extractors whose pickles cannot be "
@@ -243,9 +254,10 @@ def build_parser() -> argparse.ArgumentParser:
     translate.add_argument("-o", "--output", metavar="OUT", required=True, help="the NWB file to write")
     translate.add_argument("--format", required=True, choices=("ndx-microscopy", "legacy"),
                            help="ndx-microscopy (upgrade a legacy file) or legacy (core NWB only)")
-    translate.add_argument("--backend", choices=("hdf5", "zarr"), help="hdf5 (default) or zarr; a .zarr output selects zarr")
-    translate.add_argument("--overwrite", action="store_true", help="replace an existing output")
-    translate.add_argument("--quiet", action="store_true", help="no progress bar")
+    _output_options(translate)
+
+
+def _add_reading_commands(command) -> None:
     command("inspect", _inspect, "print what an NWB file holds for optical physiology",
             "Print a readable tree of an NWB file (HDF5 or Zarr, any writer): devices, rigs, channels, "
             "indicators, imaging spaces, series with shape, dtype, rate and duration, segmentations and traces.",
@@ -270,7 +282,6 @@ def build_parser() -> argparse.ArgumentParser:
     describe.add_argument("--extractor", help="the roiextractors extractor class that reads SOURCE (default: guessed)")
     describe.add_argument("-o", "--output", help="the session file to write (default: print it)")
     describe.add_argument("--overwrite", action="store_true", help="replace an existing output")
-    return parser
 
 
 #: the library's advice in Python words, and what it is on this command line

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from hdmf.container import AbstractContainer
 
 from ..errors import ConflictError
+
+if TYPE_CHECKING:
+    from ..specs import SegmentationSpec
 
 
 def differing_fields(held: Any, candidate: Any) -> list[str]:
@@ -79,3 +82,15 @@ def add_or_reuse(kind: str, held: Mapping[str, Any], candidate: Any, add: Callab
             f"describe it as the file has it, or give yours another name",
         )
     return existing
+
+
+def refuse_taken_name(name: str, taken: Any, container: str, segmentation: SegmentationSpec) -> None:
+    """Two trace series may not share a name in one container (checked before anything is written)."""
+    if name in taken:
+        raise ConflictError(
+            "trace",
+            name,
+            ["name"],
+            f"segmentation {segmentation.name!r}: a trace series named {name!r} is already in {container}; "
+            f"rename one with .trace(kind, name=...)",
+        )

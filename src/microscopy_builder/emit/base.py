@@ -6,7 +6,7 @@ and how to lay them out; everything that does not depend on the format lives her
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -22,29 +22,20 @@ from ..specs import DeviceModelSpec, DeviceSpec, RigSpec, SegmentationSpec, Seri
 from ..specs.series import TimeSeriesOptions
 from ..specs.rig import LightPath
 from ..errors import CompatibilityWarning, ConflictError, ValidationError
-from ..specs.sources import imaging_shape, segmentation_shape
+from ..specs.sources import imaging_shape
 from ..naming import Claim
 from . import OPHYS_MODULE
 from .adopt import add_or_reuse
-from .claims import description_claims, model_name
-from .fields import NDX_ATTRIBUTE, join_description
+from .claims import ClaimRules, description_claims, model_name
 from .grouping import Group, Layout
 from .placeholders import PlaceholderReport
-from .rois import (
-    background_rois,
-    cell_rois,
-    mask_type,
-    roi_columns,
-    summary_images,
-    trace_data,
-    written_traces,
-)
-from .timing import Timing, resolve_timing, segmentation_timing
-from .traces import TRACES
+from .timing import Timing, resolve_timing
+from .segmentation_placement import SegmentationPlacement
+from .text import device_text
 from .unknowns import Resolver, resolve_unknowns
 
 
-class Emitter(ABC):
+class Emitter(SegmentationPlacement, ClaimRules):
     """Emits specs into ``nwbfile``, each key once.
 
     Parameters
@@ -281,62 +272,6 @@ class Emitter(ABC):
         """(width, height[, depth]) = (x, y[, z]) of the series' frames or volumes."""
         return series.space.data_dimensions(imaging_shape(series.source))
 
-    # -- segmentations ------------------------------------------------------------------------------
-    def _place_segmentation(self, segmentation: SegmentationSpec) -> Any:
-        source_series = None if segmentation.series is None else self.emit_series(segmentation.series)
-        masks = mask_type(segmentation, self.default_mask_type(segmentation))
-        rois = cell_rois(segmentation)
-        table = self._roi_table(segmentation, segmentation.name, rois, masks, summary_images(segmentation))
-        background = background_rois(segmentation)
-        background_table = None
-        if background is not None:
-            background_table = self._roi_table(
-                segmentation, f"Background{segmentation.name}", background, masks, []
-            )
-        timing = segmentation_timing(segmentation)
-        for kind, data in written_traces(segmentation, background):
-            target = background_table if kind == "background" else table
-            rois_region = target.create_region(
-                name="rois", region=list(range(len(target.id))), description=f"The ROIs of {target.name}."
-            )
-            override = segmentation.trace_spec(kind)
-            stored = trace_data(data)
-            trace = self._add_trace(
-                segmentation,
-                kind,
-                name=override.name or self.trace_name(segmentation, kind),
-                description=override.description or TRACES[kind].description,
-                unit=override.unit or "n.a.",
-                conversion=override.conversion,
-                offset=override.offset,
-                options=override.options,
-                data=stored,
-                rois=rois_region,
-                timing=timing,
-                source_series=source_series,
-            )
-            if isinstance(stored, StreamedData):  # an empty trace is stored as it is
-                self.streams.append(Stream(trace.name, trace, stored, "trace"))
-        return table
-
-    def _roi_table(
-        self, segmentation: SegmentationSpec, name: str, rois: Any, masks: str, images: list
-    ) -> Any:
-        dense_name = self.dense_mask_name(segmentation)
-        identifiers, columns = roi_columns(segmentation, rois, masks=masks, swap_xy=self.swap_xy, dense_name=dense_name)
-        self.streams += [Stream(f"{name}.{c.name}", c, c.data, "mask", field=None) for c in columns
-                         if isinstance(c.data, StreamedData)]
-        what = "background components" if rois.is_background else "ROIs"
-        description = segmentation.description or f"{what.capitalize()} found by segmenting imaging space {segmentation.space.name}"
-        if rois.is_background:
-            description = f"Background components of segmentation {segmentation.name}."
-        return self._make_roi_table(segmentation, name, description, identifiers, columns, images)
-
-    @staticmethod
-    def segmentation_frame_shape(segmentation: SegmentationSpec) -> tuple[int, ...]:
-        """(x, y[, z]) of the segmentation's masks."""
-        return segmentation.space.data_dimensions(segmentation_shape(segmentation.source))
-
     def options_for(self, options: TimeSeriesOptions, series_class: type, where: str) -> dict[str, Any]:
         """The given time-series options ``series_class`` takes; one ``CompatibilityWarning`` per option it has no
         field for (legacy series have no ``continuity``)."""
@@ -347,60 +282,9 @@ class Emitter(ABC):
                           f"written in the {self.format_name} format", CompatibilityWarning, stacklevel=2)
         return {name: list(value) if isinstance(value, tuple) else value for name, value in given.items() if name in accepted}
 
-    # -- what each format decides ---------------------------------------------------------------
-    def dense_mask_name(self, segmentation: SegmentationSpec) -> str:
-        """The column holding dense masks."""
-        return "image_mask"
-
-    @abstractmethod
-    def default_mask_type(self, segmentation: SegmentationSpec) -> str:
-        """The mask type written when the user did not choose one."""
-
-    @abstractmethod
-    def trace_name(self, segmentation: SegmentationSpec, kind: str) -> str:
-        """The object name of a trace type of a segmentation."""
-
-    @abstractmethod
-    def _make_roi_table(
-        self, segmentation: SegmentationSpec, name: str, description: str, identifiers: Any, columns: list, images: list
-    ) -> Any:
-        """Make and place the ROI table (and, for the main table, the summary images)."""
-
-    @abstractmethod
-    def _add_trace(self, segmentation: SegmentationSpec, kind: str, **fields: Any) -> Any:
-        """Make and place one trace series."""
-
     @abstractmethod
     def _make_static_image(self, image: StaticImageSpec) -> Any:
         """Make and place a static image (a reference image or z-stack)."""
-
-    @abstractmethod
-    def static_image_claims(self, image: StaticImageSpec) -> list[Claim]:
-        """Where a static image and what it holds go (its rig and devices are claimed with the rigs)."""
-
-    @abstractmethod
-    def rig_claims(self, rig: RigSpec) -> list[Claim]:
-        """Names a rig brings beside its devices (ndx-microscopy: the rig and its indicators)."""
-
-    @abstractmethod
-    def series_claims(self, series: SeriesSpec) -> list[Claim]:
-        """Names a series brings beside its own (its space and channel, or its imaging plane)."""
-
-    @abstractmethod
-    def segmentation_container(self, segmentation: SegmentationSpec) -> tuple[str, tuple[str, str]]:
-        """The container a ROI table goes in, and the table's (namespace, type)."""
-
-    @abstractmethod
-    def trace_parent(self, segmentation: SegmentationSpec, kind: str) -> tuple[str, tuple[str, str]]:
-        """The group a trace kind goes in, and its (namespace, type)."""
-
-    @abstractmethod
-    def image_claims(self, segmentation: SegmentationSpec, name: str, table: str, table_type: tuple) -> list[Claim]:
-        """Where a summary image of that name goes."""
-
-    @abstractmethod
-    def segmentation_claims(self, segmentation: SegmentationSpec, table: str, table_type: tuple) -> list[Claim]:
-        """Names a segmentation brings beside its table, columns, images and traces."""
 
     @abstractmethod
     def _make_model(self, model: DeviceModelSpec, manufacturer: str) -> Any: ...
@@ -415,35 +299,6 @@ class Emitter(ABC):
 
     @abstractmethod
     def _make_series(self, series: SeriesSpec, rig: Any, data: StreamedData, timing: Timing) -> Any: ...
-
-
-def split_typed(values: Sequence[tuple[str, Any]]) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
-    """Split (field, value) pairs into those with an ndx attribute (by attribute name) and the rest."""
-    typed = {NDX_ATTRIBUTE[f]: v for f, v in values if f in NDX_ATTRIBUTE}
-    untyped = [(f, v) for f, v in values if f not in NDX_ATTRIBUTE]
-    return typed, untyped
-
-
-def model_text(model: DeviceModelSpec, facts: Sequence[tuple[str, Any]]) -> str:
-    """A device model's description: what it is a model of, then facts with no typed field."""
-    return join_description(f"Model of {model.device_kind.replace('_', ' ')}", extra=facts)
-
-
-def device_text(device: DeviceSpec, facts: Sequence[tuple[str, Any]]) -> str:
-    """A device's description: the user's words, else its role; then facts with no typed field."""
-    return join_description(device.description or f"{device.label.capitalize()} {device.name}", extra=facts)
-
-
-def refuse_taken_name(name: str, taken: Any, container: str, segmentation: SegmentationSpec) -> None:
-    """Two trace series may not share a name in one container (checked before anything is written)."""
-    if name in taken:
-        raise ConflictError(
-            "trace",
-            name,
-            ["name"],
-            f"segmentation {segmentation.name!r}: a trace series named {name!r} is already in {container}; "
-            f"rename one with .trace(kind, name=...)",
-        )
 
 
 def _where(groups: Sequence[Group]) -> str:

@@ -7,11 +7,12 @@ columns, traces) is listed here once; each emitter adds what only its layout has
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..naming import Claim
-from ..specs import TRACE_KINDS, DeviceModelSpec, RigSpec, SegmentationSpec, SeriesSpec
+from ..specs import TRACE_KINDS, DeviceModelSpec, RigSpec, SegmentationSpec, SeriesSpec, StaticImageSpec
 from ..specs.properties import column_keys
 from ..specs.facts import is_segmentation_source, segmentation_facts
 
@@ -21,6 +22,39 @@ if TYPE_CHECKING:
 CORE = "core"
 #: columns every ROI table may get beside the type's own (acceptance, centroids, string ids)
 FIXED_COLUMNS = ("Accepted", "Rejected", "ROICentroids", "roi_name")
+
+
+
+class ClaimRules(ABC):
+    """Where a format puts what only its layout has; :func:`description_claims` asks these of an emitter."""
+
+    @abstractmethod
+    def static_image_claims(self, image: StaticImageSpec) -> list[Claim]:
+        """Where a static image and what it holds go (its rig and devices are claimed with the rigs)."""
+
+    @abstractmethod
+    def rig_claims(self, rig: RigSpec) -> list[Claim]:
+        """Names a rig brings beside its devices (ndx-microscopy: the rig and its indicators)."""
+
+    @abstractmethod
+    def series_claims(self, series: SeriesSpec) -> list[Claim]:
+        """Names a series brings beside its own (its space and channel, or its imaging plane)."""
+
+    @abstractmethod
+    def segmentation_container(self, segmentation: SegmentationSpec) -> tuple[str, tuple[str, str]]:
+        """The container a ROI table goes in, and the table's (namespace, type)."""
+
+    @abstractmethod
+    def trace_parent(self, segmentation: SegmentationSpec, kind: str) -> tuple[str, tuple[str, str]]:
+        """The group a trace kind goes in, and its (namespace, type)."""
+
+    @abstractmethod
+    def image_claims(self, segmentation: SegmentationSpec, name: str, table: str, table_type: tuple) -> list[Claim]:
+        """Where a summary image of that name goes."""
+
+    @abstractmethod
+    def segmentation_claims(self, segmentation: SegmentationSpec, table: str, table_type: tuple) -> list[Claim]:
+        """Names a segmentation brings beside its table, columns, images and traces."""
 
 
 def description_claims(

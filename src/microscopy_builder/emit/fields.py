@@ -9,7 +9,7 @@ here to reach both formats.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 # spec field -> ndx-ophys-devices / ndx-microscopy attribute. Fields absent here have no typed home
@@ -88,5 +88,8 @@ def join_description(*parts: str | None, extra: Iterable[tuple[str, Any]] = ()) 
     return ". ".join(words) + "." if words else None
 
 
-def is_missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+def split_typed(values: Sequence[tuple[str, Any]]) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
+    """Split (field, value) pairs into those with an ndx attribute (by attribute name) and the rest."""
+    typed = {NDX_ATTRIBUTE[f]: v for f, v in values if f in NDX_ATTRIBUTE}
+    untyped = [(f, v) for f, v in values if f not in NDX_ATTRIBUTE]
+    return typed, untyped

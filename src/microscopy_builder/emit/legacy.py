@@ -35,7 +35,9 @@ from ..naming import Claim
 from ..specs.rig import LightPath
 from .claims import segmentation_images, written_trace_kinds
 from .adopt import add_or_reuse
-from .base import Emitter, model_text, refuse_taken_name
+from .adopt import refuse_taken_name
+from .base import Emitter
+from .text import model_text
 from .fields import join_description
 from .text import channel_text, indicator_facts, light_path_facts, space_text
 from .rois import image_description

@@ -4,41 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
-
 import warnings
 
 import ndx_microscopy as ndx
 import ndx_ophys_devices as devices_ext
 
-from ..io.streams import StreamedData
-from ..specs import (
-    ChannelSpec,
-    DeviceModelSpec,
-    DeviceSpec,
-    ImagingSpaceSpec,
-    IndicatorSpec,
-    PositionSpec,
-    RigSpec,
-    SegmentationSpec,
-    SeriesSpec,
-    StaticImageSpec,
-    safe_name,
-)
 from ..errors import CompatibilityWarning
-from ..naming import Claim
+from ..io.streams import StreamedData
+from ..specs import (ChannelSpec, DeviceModelSpec, DeviceSpec, ImagingSpaceSpec, IndicatorSpec, PositionSpec, RigSpec,
+                     SegmentationSpec, SeriesSpec, StaticImageSpec, safe_name)
 from ..specs.rig import LightPath
-from .adopt import add_or_reuse
+from .adopt import add_or_reuse, refuse_taken_name
+from .base import Emitter
+from .fields import join_description, split_typed
 from .formats import MICROSCOPY_METADATA
-from .claims import segmentation_images
-from .base import Emitter, model_text, refuse_taken_name, split_typed
-from .fields import join_description
 from .grouping import Group, Layout, plan_layout
+from .microscopy_claims import (MEAN_IMAGES, SEGMENTATIONS_NAME, MicroscopyClaims, by_geometry, placeholder_indicator_key,
+                                static_image_name)
 from .rois import image_description, native_mask_type
-from .text import channel_text, space_text
+from .text import channel_text, model_text, space_text
 from .timing import Timing
 from .traces import TRACES
-
-SEGMENTATIONS_NAME = "SegmentationContainer"
 
 # device kind -> (device class, model class, required typed model attributes)
 _DEVICE_TYPES: dict[str, tuple[Any, Any, tuple[str, ...]]] = {
@@ -54,7 +40,7 @@ _DEVICE_TYPES: dict[str, tuple[Any, Any, tuple[str, ...]]] = {
 _NUMERIC_ATTRIBUTES = frozenset({"numerical_aperture"})
 
 
-class MicroscopyEmitter(Emitter):
+class MicroscopyEmitter(MicroscopyClaims, Emitter):
     """Writes the ndx-microscopy layout."""
 
     swap_xy = False
@@ -256,7 +242,7 @@ class MicroscopyEmitter(Emitter):
         )
 
     def _make_series(self, series: SeriesSpec, rig: Any, data: StreamedData, timing: Timing) -> Any:
-        series_class, space_field = _by_geometry(series.space, ndx.PlanarMicroscopySeries, ndx.VolumetricMicroscopySeries)
+        series_class, space_field = by_geometry(series.space, ndx.PlanarMicroscopySeries, ndx.VolumetricMicroscopySeries)
         return series_class(
             **self.options_for(series.options, series_class, f"series {series.name!r}"),
             name=series.name,
@@ -273,7 +259,7 @@ class MicroscopyEmitter(Emitter):
 
     # -- static images -------------------------------------------------------------------------------
     def _make_static_image(self, image: StaticImageSpec) -> Any:
-        image_class, space_field = _by_geometry(image.space, ndx.PlanarMicroscopyStaticImage,
+        image_class, space_field = by_geometry(image.space, ndx.PlanarMicroscopyStaticImage,
                                                 ndx.VolumetricMicroscopyStaticImage)
         data = image.data if image.data.ndim == 2 else image.data.transpose(2, 0, 1)  # (depth, height, width)
         shape = image.space.data_dimensions(tuple(image.data.shape))
@@ -287,18 +273,6 @@ class MicroscopyEmitter(Emitter):
         )
         self._place(obj, image.location, ())
         return obj
-
-    def static_image_claims(self, image: StaticImageSpec) -> list[Claim]:
-        image_class, _ = _by_geometry(image.space, ndx.PlanarMicroscopyStaticImage, ndx.VolumetricMicroscopyStaticImage)
-        parent, parent_type = f"static image {image.name!r}", (NAMESPACE, image_class.__name__)
-        place = "acquisition" if image.location == "acquisition" else "processing/ophys"
-        module = None if image.location == "acquisition" else ("core", "ProcessingModule")
-        return [
-            Claim(place, image.name, f"static image {image.name!r}", ("static image", image.key), module),
-            Claim(parent, image.space.name, f"space {image.space.name!r}", ("space", image.space.key), parent_type),
-            Claim(parent, image.channel, f"channel {image.channel!r} of rig {image.rig.name!r}",
-                  ("channel", image.rig.key, image.channel), parent_type),
-        ]
 
     # -- multi-plane and multi-channel containers ---------------------------------------------------
     def plan_layout(self, series: Sequence[SeriesSpec]) -> Layout:
@@ -334,7 +308,7 @@ class MicroscopyEmitter(Emitter):
         module = self.ophys_module()
         if SEGMENTATIONS_NAME not in module.data_interfaces:
             module.add(ndx.SegmentationContainer(name=SEGMENTATIONS_NAME))
-        table_class, space_field = _by_geometry(segmentation.space, ndx.PlanarSegmentation, ndx.VolumetricSegmentation)
+        table_class, space_field = by_geometry(segmentation.space, ndx.PlanarSegmentation, ndx.VolumetricSegmentation)
         table = table_class(
             name=name,
             description=description,
@@ -368,7 +342,7 @@ class MicroscopyEmitter(Emitter):
                 f"summary image", CompatibilityWarning, stacklevel=2)
             return
         original, written, image = next((i for i in images if i[0].lower() in MEAN_IMAGES), images[0])
-        image_class, space_field = _by_geometry(segmentation.space, ndx.PlanarMicroscopyStaticImage,
+        image_class, space_field = by_geometry(segmentation.space, ndx.PlanarMicroscopyStaticImage,
                                                 ndx.VolumetricMicroscopyStaticImage)
         static = image_class(
             name=static_image_name(segmentation.name, written),
@@ -396,84 +370,6 @@ class MicroscopyEmitter(Emitter):
         return series
 
 
-    # -- where each named object goes (checked before writing: see naming.py) ----------------------
-    def rig_claims(self, rig: RigSpec) -> list[Claim]:
-        """Rigs, indicators, viral vectors and injections share the one metadata group."""
-        parent, parent_type = MICROSCOPY_METADATA, (NAMESPACE, "MicroscopyExperimentMetadata")
-        claims = [Claim(parent, path.name, f"rig {rig.name!r}" + (f" (light path {path.name!r})" if path.name != rig.name
-                                                                   else ""), ("rig", rig.key, path.name), parent_type)
-                  for path in rig.light_paths()]
-        for channel in rig.channels:
-            indicator = channel.indicator
-            known = isinstance(indicator, IndicatorSpec)  # not None, not mb.UNKNOWN
-            key = indicator.key if known else placeholder_indicator_key(rig, channel)
-            what = f"indicator of channel {channel.name!r} of rig {rig.name!r}"
-            claims.append(Claim(parent, safe_name(key), what, ("indicator", key), parent_type))
-            if known and indicator.injection is not None:
-                for part in ("viral vector", "injection"):
-                    claims.append(Claim(parent, safe_name(f"{key} {part}"), f"{part} of {what}", (part, key), parent_type))
-        return claims
-
-    def series_claims(self, series: SeriesSpec) -> list[Claim]:
-        """A series holds (or links) its space and its channel."""
-        series_class, _ = _by_geometry(series.space, ndx.PlanarMicroscopySeries, ndx.VolumetricMicroscopySeries)
-        parent, parent_type = f"series {series.name!r}", (NAMESPACE, series_class.__name__)
-        return [
-            Claim(parent, series.space.name, f"space {series.space.name!r}", ("space", series.space.key), parent_type),
-            Claim(parent, series.channel, f"channel {series.channel!r} of rig {series.rig.name!r}",
-                  ("channel", series.rig.key, series.channel), parent_type),
-        ]
-
-    def segmentation_container(self, segmentation: SegmentationSpec) -> tuple[str, tuple[str, str]]:
-        table_class, _ = _by_geometry(segmentation.space, ndx.PlanarSegmentation, ndx.VolumetricSegmentation)
-        return SEGMENTATIONS_NAME, (NAMESPACE, table_class.__name__)
-
-    def trace_parent(self, segmentation: SegmentationSpec, kind: str) -> tuple[str, tuple[str, str]]:
-        return f"processing/ophys/{segmentation.name}ResponseSeries", (NAMESPACE, "MicroscopyResponseSeriesContainer")
-
-    def image_claims(self, segmentation: SegmentationSpec, name: str, table: str, table_type: tuple) -> list[Claim]:
-        return [Claim(table, name, f"summary image {name!r}", ("image", segmentation.key, name), table_type)]
-
-    def segmentation_claims(self, segmentation: SegmentationSpec, table: str, table_type: tuple) -> list[Claim]:
-        container = f"{segmentation.name}ResponseSeries"
-        claims = [
-            Claim(table, segmentation.space.name, f"space {segmentation.space.name!r}", ("space", segmentation.space.key),
-                  table_type),
-            Claim("processing/ophys", container, f"the trace container of segmentation {segmentation.name!r}",
-                  ("container", container), ("core", "ProcessingModule")),
-        ]
-        images = segmentation_images(segmentation)
-        if segmentation.series is None and segmentation.rig is not None and segmentation.channel is not None and images:
-            chosen = next((i for i in images if i.lower() in MEAN_IMAGES), images[0])
-            name = static_image_name(segmentation.name, segmentation.image_name(chosen))
-            image_class, _ = _by_geometry(segmentation.space, ndx.PlanarMicroscopyStaticImage, ndx.VolumetricMicroscopyStaticImage)
-            parent, parent_type = f"static image {name!r}", (NAMESPACE, image_class.__name__)
-            claims += [
-                Claim("processing/ophys", name, f"the static image carrying segmentation {segmentation.name!r}'s channel",
-                      ("static image", segmentation.key), ("core", "ProcessingModule")),
-                Claim(parent, segmentation.space.name, f"space {segmentation.space.name!r}", ("space", segmentation.space.key),
-                      parent_type),
-                Claim(parent, segmentation.channel, f"channel {segmentation.channel!r} of rig {segmentation.rig.name!r}",
-                      ("channel", segmentation.rig.key, segmentation.channel), parent_type),
-            ]
-        return claims
-
-
-NAMESPACE = "ndx-microscopy"
-#: summary images that picture a channel best, by the names extractors give them
-MEAN_IMAGES = ("mean", "meanimg", "mean_image")
-
-
-def static_image_name(segmentation: str, image: str) -> str:
-    """The static image carrying a movie-less segmentation's channel: ``PlaneSegmentation_mean``."""
-    return f"{segmentation}_{image}"
-
-
-def placeholder_indicator_key(rig: RigSpec, channel: ChannelSpec) -> str:
-    """The key of the placeholder indicator written for a channel that names none."""
-    return f"{rig.name}_{channel.name}_indicator"
-
-
 def _scheme_image(image: Any) -> Any:
     """A rig's light-path diagram as the NWB image type of its colours."""
     if image is None:
@@ -482,10 +378,3 @@ def _scheme_image(image: Any) -> Any:
 
     image_class = GrayscaleImage if image.ndim == 2 else RGBImage if image.shape[2] == 3 else RGBAImage
     return image_class(name="optical_path_scheme", data=image, description="Diagram of the rig's light path.")
-
-
-def _by_geometry(space: ImagingSpaceSpec, planar: type, volumetric: type) -> tuple[type, str]:
-    """The planar or volumetric class for ``space`` and the name of its imaging-space field."""
-    if space.is_volumetric:
-        return volumetric, "volumetric_imaging_space"
-    return planar, "planar_imaging_space"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from ..specs import ChannelSpec, ImagingSpaceSpec, IndicatorSpec, RigSpec
+from collections.abc import Sequence
+from typing import Any
+
+from ..specs import ChannelSpec, DeviceModelSpec, DeviceSpec, ImagingSpaceSpec, IndicatorSpec, RigSpec
 from .fields import join_description, number_text
 
 
@@ -59,3 +62,13 @@ def space_text(
 def light_path_facts(rig: RigSpec, channel: ChannelSpec) -> list[tuple[str, str]]:
     """The devices a channel's light passes, as ``("photodetector", "PMT_Red")`` facts for a description."""
     return [(slot.replace("_", " "), device.name) for slot, device in rig.path(channel).items()]
+
+
+def model_text(model: DeviceModelSpec, facts: Sequence[tuple[str, Any]]) -> str:
+    """A device model's description: what it is a model of, then facts with no typed field."""
+    return join_description(f"Model of {model.device_kind.replace('_', ' ')}", extra=facts)
+
+
+def device_text(device: DeviceSpec, facts: Sequence[tuple[str, Any]]) -> str:
+    """A device's description: the user's words, else its role; then facts with no typed field."""
+    return join_description(device.description or f"{device.label.capitalize()} {device.name}", extra=facts)

@@ -13,7 +13,7 @@ from ..emit.grouping import plan_layout
 from ..emit.fields import NDX_ATTRIBUTE, describe_value, join_description, number_text
 from ..emit.legacy import READER_IMAGES_NAME, READER_TABLE_NAME
 from ..emit.formats import MICROSCOPY_METADATA as METADATA_NAME
-from ..emit.microscopy import MEAN_IMAGES, SEGMENTATIONS_NAME, static_image_name
+from ..emit.microscopy_claims import MEAN_IMAGES, SEGMENTATIONS_NAME, static_image_name
 from ..emit.placeholders import PLACEHOLDER_TEXT
 from ..emit.rois import image_description
 from ..emit.traces import TRACES
