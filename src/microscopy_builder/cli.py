@@ -18,6 +18,7 @@ def _demo(args: argparse.Namespace) -> int:
     from pynwb import read_nwb
 
     from .demo import write_demo
+    from .emit import OPHYS_MODULE
 
     for path in write_demo(Path(args.outdir)):
         nwbfile = read_nwb(str(path))
@@ -29,9 +30,9 @@ def _demo(args: argparse.Namespace) -> int:
                 f"{tuple(series.data.shape)} {series.data.dtype} at {series.rate:g} Hz, "
                 f"{len(nwbfile.devices)} devices"
             )
-            ophys = nwbfile.processing.get("ophys")
+            ophys = nwbfile.processing.get(OPHYS_MODULE)
             for name, interface in ({} if ophys is None else ophys.data_interfaces).items():
-                print(f"    processing/ophys/{name}: {type(interface).__name__}")
+                print(f"    processing/{OPHYS_MODULE}/{name}: {type(interface).__name__}")
         finally:
             nwbfile.read_io.close()
     return 0

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from .emit import OPHYS_MODULE
 from .emit.rois import acceptance
 from .pictures import Outlines, Picture, Traces, chosen_traces, image_panels, mean_title, usable_size
 from .specs.facts import probing, segmentation_facts
@@ -183,7 +184,7 @@ def _table_image(nwbfile: Any, table: Any) -> tuple[str, np.ndarray | None]:
     """The table's summary image (its mean image when it has one): ndx keeps them on the table,
     legacy in the SegmentationImages beside it."""
     images = dict(getattr(table, "summary_images", None) or {})
-    ophys = nwbfile.processing.get("ophys")
+    ophys = nwbfile.processing.get(OPHYS_MODULE)
     for name in ("SegmentationImages", f"SegmentationImages_{table.name}"):
         if not images and ophys is not None and name in ophys.data_interfaces:
             images = dict(ophys[name].images)

@@ -7,15 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from ..builders import ImagingSpaceBuilder, RigBuilder, SegmentationBuilder, SeriesBuilder, StaticImageBuilder
+from ..emit import OPHYS_MODULE
+from ..emit.formats import LEGACY_TYPES
 from ..errors import CompatibilityWarning, ValidationError
 from ..session import Session
 from .files import NDX_SERIES_TYPES, NDX_TABLE_TYPES, NwbHandle, has_type
 from .rebuilt import Rebuilt
 from .session_fields import not_carried, session_kwargs
 
-OPHYS_MODULE = "ophys"
-#: core types that make a file a legacy (pynwb.ophys) one
-LEGACY_TYPES = frozenset({"ImagingPlane", "TwoPhotonSeries", "OnePhotonSeries", "PlaneSegmentation", "RoiResponseSeries"})
 #: ndx-microscopy types that make a file an ndx-microscopy one
 NDX_TYPES = frozenset({*NDX_SERIES_TYPES, *NDX_TABLE_TYPES, "MicroscopyRig", "MicroscopyExperimentMetadata",
                        "MicroscopyStaticImage", "PlanarImagingSpace", "VolumetricImagingSpace"})
