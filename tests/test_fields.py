@@ -127,7 +127,8 @@ def test_bounds_are_checked_from_the_declarations(spec_class):
 def _segmentation_source():
     rng = np.random.default_rng(0)
     return NumpySegmentationExtractor(image_masks=rng.random((12, 17, 2)).astype("float32"),
-                                      raw=rng.random((40, 2)).astype("float32"), sampling_frequency=30.0, movie_dims=(12, 17))
+                                      raw=rng.random((40, 2)).astype("float32"), mean_image=rng.random((12, 17)),
+                                      sampling_frequency=30.0, movie_dims=(12, 17))
 
 
 def _good(builder_class):

@@ -105,8 +105,12 @@ def _required(argument: Argument) -> str:
 
 
 def check_of(argument: Argument) -> schema.Check:
-    """The check of a parameter's value in a file: a name where the file names a rig, space or series."""
-    return schema.text if argument.param.refers_to is not None else schema.check_for(argument.annotation)
+    """The check of a parameter's value in a file: a name where the file names a rig, space or series, a
+    list where the call takes any number of values (``traces: [raw, dff]``)."""
+    if argument.param.refers_to is not None:
+        return schema.text
+    check = schema.check_for(argument.annotation)
+    return schema.list_of(check) if argument.kind == "varargs" else check
 
 
 def mapping_check(arguments: tuple[Argument, ...]) -> schema.Check:
@@ -169,8 +173,8 @@ class Auto:
         if key not in data:
             return builder
         value, arguments = data[key], _arguments(call, type(builder))
-        if isinstance(value, bool) and (not arguments or self.flag is not None):
-            return getattr(builder, call.name)() if value == (True if self.flag is None else self.flag) else builder
+        if not arguments or (isinstance(value, bool) and self.flag is not None):  # another call may share the key
+            return getattr(builder, call.name)() if value is (True if self.flag is None else self.flag) else builder
         if value is None and self.null:
             return getattr(builder, call.name)()
         if len(arguments) == 1:
