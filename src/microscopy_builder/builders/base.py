@@ -64,6 +64,9 @@ class Builder:
     label: ClassVar[str] = "builder"
     section: ClassVar[str] = ""
     calls: ClassVar[tuple[Call, ...]] = ()
+    #: fields the builder derives from another when not given (a series' channel from its rig): when the
+    #: other field's builder fails, their problems follow from that failure and are not reported again
+    derived_from: ClassVar[Mapping[str, tuple[str, ...]]] = {}
 
     name: str
     key: str | None = attrs.field(default=None, kw_only=True)
@@ -89,21 +92,28 @@ class Builder:
 
     def build(self) -> Any:
         """Return the frozen spec; raise ``ValidationError`` listing every problem found."""
-        problems: list[str] = []
+        problems = Problems()
         if not isinstance(self.name, str) or not self.name.strip():
             raise ValidationError([f"{type(self).__name__}.name: must be a non-empty string, got {self.name!r}"])
         check_name(problems, f"{type(self).__name__}({self.name!r})", self.name)
         if self.key is not None and not isinstance(self.key, str):
             problems.append(f"{self.where}.key: must be text, got {self.key!r:.80}")
         spec = self._assemble(problems)
-        problems += spec.problems()
+        problems += [p for p in spec.problems() if not self._follows_from(p, problems.failed)]
         if problems:
             raise ValidationError(problems)
         return spec
 
-    def _assemble(self, problems: list[str]) -> Any:
+    def _follows_from(self, problem: str, failed: set[str]) -> bool:
+        """Whether ``problem`` is about a field whose builder failed, or one derived from it: a false
+        follow-on error (``series.rig: required`` after the rig's own problems)."""
+        names = failed | {d for name in failed for d in self.derived_from.get(name, ())}
+        return any(problem.startswith(f"{self.where}.{name}") and problem[len(self.where) + len(name) + 1:][:1] in ":.[ "
+                   for name in names)
+
+    def _assemble(self, problems: Problems) -> Any:
         """The spec of the draft, the builders it holds built (their problems collected)."""
-        fields = {name: resolve(value, f"{self.where}.{name}", problems) for name, value in self.draft.items()}
+        fields = {name: resolve(value, f"{self.where}.{name}", problems, name) for name, value in self.draft.items()}
         return make_spec(self.spec_class, self.where, **self._spec_kwargs(), **self._derived(fields))
 
     def _derived(self, fields: dict[str, Any]) -> dict[str, Any]:
@@ -175,12 +185,23 @@ def make_spec(spec_class: type, where: str, **kwargs: Any) -> Any:
         raise ValidationError([f"{where}: {error}"]) from None
 
 
-def resolve(value: Any, where: str, problems: list[str]) -> Any:
-    """Build ``value`` when it is a builder; collect its problems instead of raising."""
+class Problems(list):
+    """The problems a build found, and the fields whose builders failed (``failed``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failed: set[str] = set()
+
+
+def resolve(value: Any, where: str, problems: list[str], field: str | None = None) -> Any:
+    """Build ``value`` when it is a builder; collect its problems instead of raising (and, when
+    ``problems`` is a :class:`Problems`, that ``field`` failed)."""
     if isinstance(value, Builder):
         try:
             return value.build()
         except ValidationError as error:
             problems.extend(f"{where} -> {p}" for p in error.problems)
+            if isinstance(problems, Problems) and field is not None:
+                problems.failed.add(field)
             return None
     return value

@@ -53,6 +53,7 @@ class SegmentationBuilder(SegmentationMethods, Builder):
     """
 
     spec_class = SegmentationSpec
+    derived_from = {"series": ("space",), "rig": ("channel",)}
     label = "segmentation"
     section = "segmentations"
     calls = (

@@ -47,6 +47,7 @@ class SeriesBuilder(SeriesMethods, Builder):
     """
 
     spec_class = SeriesSpec
+    derived_from = {"rig": ("channel",)}
     label = "series"
     section = "series"
     calls = (

@@ -29,6 +29,7 @@ class StaticImageBuilder(StaticImageMethods, Builder):
     """
 
     spec_class = StaticImageSpec
+    derived_from = {"rig": ("channel",)}
     label = "static image"
     section = "static_images"
     calls = (
