@@ -9,6 +9,7 @@ from pathlib import Path
 import attrs
 import numpy as np
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from roiextractors import NumpySegmentationExtractor
@@ -239,3 +240,29 @@ def test_a_series_and_a_segmentation_with_every_call_survive_the_round_trip(tmp_
     assert rois.to_dict() == segmentation_data
     built = rois.from_extractor(_segmentation_source()).build()
     assert built.trace_spec("raw").options.resolution == 0.1 and built.image_name("mean") == "Mean"
+
+
+def test_nested_values_in_a_mapping_are_plain_yaml_with_unknown_as_text():
+    injection = mb.Injection(construct_name="AAV1-syn-GCaMP6s", volume_ul=mb.UNKNOWN,
+                             position=mb.Position(x_mm=1.0, y_mm=2.0, z_mm=mb.UNKNOWN, origin="bregma"))
+    rig = mb.RigBuilder("R").microscope(manufacturer="Thorlabs", model="Bergamo II").channel(
+        "G", excitation_wavelength_nm=920.0, emission_wavelength_nm=mb.UNKNOWN,
+        indicator=mb.Indicator(label="GCaMP6s", injection=injection))
+    text = yaml.safe_dump(rig.to_dict())  # plain types only: safe_dump refuses anything else
+    channel = yaml.safe_load(text)["channels"][0]
+    assert channel["emission_wavelength_nm"] == "UNKNOWN"
+    assert channel["indicator"]["injection"] == {"construct_name": "AAV1-syn-GCaMP6s", "volume_ul": "UNKNOWN",
+                                                 "position": {"x_mm": 1.0, "y_mm": 2.0, "z_mm": "UNKNOWN", "origin": "bregma"}}
+    assert mb.RigBuilder.from_dict("R", yaml.safe_load(text)).build() == rig.build()
+
+
+def test_a_value_a_spec_refuses_while_being_read_names_its_place():
+    from microscopy_builder.builders.conversion import structure
+
+    with pytest.raises(mb.ValidationError) as error:
+        structure(mb.Indicator, {"label": "GCaMP6s", "injection": {"volume_ul": 0.1}, "colour": "green"}, "rigs.R.indicator")
+    assert set(error.value.problems) == {"rigs.R.indicator: unknown field(s) colour",
+                                         "rigs.R.indicator.injection.construct_name: required"}
+    with pytest.raises(mb.ValidationError) as error:
+        structure(mb.Indicator, {"injection": {"volume_ul": 0.1}}, "rigs.R.indicator")
+    assert set(error.value.problems) == {"rigs.R.indicator.label: required", "rigs.R.indicator.injection.construct_name: required"}

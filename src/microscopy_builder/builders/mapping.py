@@ -28,7 +28,8 @@ from ..errors import ValidationError
 from . import schema
 from .calls import Argument, Call, Item, arguments_of
 from .sources import extractor_from_dict, extractor_to_dict
-from .values import derived, fits, from_text, plain, same, spec_class_of, structure
+from .conversion import from_text, spec_class_of, structure, unstructure
+from .values import derived, fits, same
 
 
 @attrs.frozen
@@ -75,7 +76,7 @@ def to_file(argument: Argument, value: Any) -> Any:
     """A parameter's value as a file holds it: rigs, spaces and series by name, specs as mappings."""
     if argument.param.refers_to is not None:
         return getattr(value, "name", value)
-    out = plain(value)
+    out = unstructure(value)
     nested = spec_class_of(argument.annotation)
     if nested is not None and isinstance(out, dict) and list(out) == [attrs.fields(nested)[0].name] \
             and fits(argument.annotation, out[attrs.fields(nested)[0].name]) is None:

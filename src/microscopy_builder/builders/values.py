@@ -17,10 +17,8 @@ from typing import Any, Literal
 import attrs
 import numpy as np
 
-from ..errors import ValidationError
 from ..specs import IndicatorSpec, InjectionSpec, PositionSpec
-from ..specs.fields import hints, info
-from ..unknown import UNKNOWN, UNKNOWN_TEXT, Unknown
+from ..unknown import UNKNOWN, Unknown
 
 #: how messages name the value types users make themselves
 MADE_AS = {PositionSpec: "an mb.Position(...)", IndicatorSpec: "an mb.Indicator(...)", InjectionSpec: "an mb.Injection(...)",
@@ -169,21 +167,6 @@ def type_text(annotation: Any, name: Callable[[type], str] = lambda cls: cls.__n
 
 
 # -- values in session files ------------------------------------------------------------------------------
-def spec_fields(spec: Any) -> dict[str, Any]:
-    """A spec's given fields by argument name, as plain values; ``key`` only when it differs from the
-    name, and a field the spec derives (a band filter's type) only when it differs from what it derives."""
-    out = {}
-    for field in attrs.fields(type(spec)):
-        value = getattr(spec, field.name)
-        if not field.init or value is None or (field.name == "key" and value in (getattr(spec, "name", None),
-                                                                                 getattr(spec, "label", None))):
-            continue
-        if field.name != "key" and derived(spec, field.name):
-            continue
-        out[field.alias or field.name] = plain(value)
-    return out
-
-
 def derived(spec: Any, name: str) -> bool:
     """Whether a field's value is what the spec derives when the field is not given (a key equal to the
     name, a band filter's type); ``False`` for a field without a derived default."""
@@ -207,53 +190,3 @@ def same(a: Any, b: Any) -> bool:
         return bool(a == b)
     except Exception:  # noqa: BLE001 - values without a plain answer differ
         return False
-
-
-def plain(value: Any) -> Any:
-    """A value as YAML-ready plain values: specs as mappings of their given fields, tuples and arrays as
-    lists, ``mb.UNKNOWN`` as the text ``UNKNOWN``, builders and specs a file refers to by their names."""
-    if value is UNKNOWN:
-        return UNKNOWN_TEXT
-    if attrs.has(type(value)):
-        return spec_fields(value)
-    if isinstance(value, (tuple, list)):
-        return [plain(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-def from_text(value: Any) -> Any:
-    """A value read from a file with the text ``UNKNOWN`` (also as an item of a list) as ``mb.UNKNOWN``."""
-    if isinstance(value, str) and value == UNKNOWN_TEXT:
-        return UNKNOWN
-    if isinstance(value, list):
-        return [from_text(item) for item in value]
-    return value
-
-
-def spec_class_of(annotation: Any) -> type | None:
-    """The one attrs class among a type's members (an indicator's ``IndicatorSpec``), or ``None``."""
-    found = [m for m in members(annotation) if isinstance(m, type) and attrs.has(m)]
-    return found[0] if len(found) == 1 else None
-
-
-def structure(spec_class: type, data: Mapping[str, Any], where: str) -> Any:
-    """The spec a mapping from a file describes, nested specs and ``UNKNOWN`` included; a value the
-    spec refuses is a ``ValidationError`` naming ``where``."""
-    annotations = hints(spec_class)
-    fields = attrs.fields_dict(spec_class)
-    given = {}
-    for name, value in data.items():
-        nested = spec_class_of(annotations.get(name))
-        if nested is not None and isinstance(value, Mapping):
-            value = structure(nested, value, f"{where}.{name}")
-        elif name in fields and info(fields[name]).unknown:
-            value = from_text(value)
-        given[name] = value
-    try:
-        return spec_class(**given)
-    except (TypeError, ValueError) as error:
-        raise ValidationError([f"{where}: {error}"]) from None
