@@ -65,6 +65,15 @@ def new_session(format: str = "ndx-microscopy", **kwargs) -> mb.Session:
                       experiment_description="tests", keywords=["test"], **kwargs)
 
 
+#: every kind of spec a session registers
+SPEC_KINDS = ("series", "segmentation", "static image", "rig", "space", "device", "device model", "indicator")
+
+
+def registered(session) -> set[tuple[str, str]]:
+    """Every (kind, key) a session holds, read through its public ``specs``."""
+    return {(kind, spec.key) for kind in SPEC_KINDS for spec in session.specs(kind)}
+
+
 @contextmanager
 def read(path: Path):
     """Open an NWB file of either backend with the matching pynwb reader."""

@@ -23,7 +23,8 @@ from roiextractors.testing import generate_dummy_imaging_extractor
 import microscopy_builder as mb
 from microscopy_builder.io import compressor
 from microscopy_builder.io.chunking import ImagingDataIterator
-from microscopy_builder.io.parallel import direct_chunks, fill_dataset
+from microscopy_builder.io.backends import HDF5, ZARR
+from microscopy_builder.io.parallel import fill_dataset
 
 from .conftest import BACKENDS, new_session, read
 
@@ -208,15 +209,15 @@ def test_other_filters_and_codecs_are_left_to_h5py_and_zarr(tmp_path):
                                        compression_opts=4, shuffle=True)
         other_level = file.create_dataset("level6", shape=frames.shape, dtype="u2", chunks=CHUNKS, compression="gzip",
                                           compression_opts=6)
-        assert direct_chunks(shuffled, "hdf5", 4) is None and direct_chunks(other_level, "hdf5", 4) is None
-        fill_dataset(shuffled, source, backend="hdf5", compression_level=4, max_workers=2)
+        assert HDF5.direct_chunks(shuffled, 4) is None and HDF5.direct_chunks(other_level, 4) is None
+        fill_dataset(shuffled, source, backend=HDF5, compression_level=4, max_workers=2)
         np.testing.assert_array_equal(shuffled[:], frames)
     nested = zarr.open_array(zarr.storage.NestedDirectoryStore(str(tmp_path / "nested.zarr")), mode="w",
                              shape=frames.shape, chunks=CHUNKS, dtype="u2", compressor=numcodecs.GZip(level=4))
     blosc = zarr.open_array(str(tmp_path / "blosc.zarr"), mode="w", shape=frames.shape, chunks=CHUNKS, dtype="u2")
     for array in (nested, blosc):
-        assert direct_chunks(array, "zarr", 4) is None
-        fill_dataset(array, source, backend="zarr", compression_level=4, max_workers=2)
+        assert ZARR.direct_chunks(array, 4) is None
+        fill_dataset(array, source, backend=ZARR, compression_level=4, max_workers=2)
         np.testing.assert_array_equal(array[:], frames)
 
 

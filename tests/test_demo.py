@@ -68,7 +68,7 @@ def test_roiextractors_reads_the_legacy_demo_segmentation(demo_files):
     from roiextractors import NwbSegmentationExtractor
 
     reader = NwbSegmentationExtractor(demo_files[1])
-    source = demo_session("legacy")._registry.of_kind("segmentation")[0].source
+    source = demo_session("legacy").specs("segmentation")[0].source
     assert reader.get_num_rois() == 25 and reader.get_image_shape() == (128, 128)
     assert {k for k, v in reader.get_traces_dict().items() if v is not None} == {"raw", "dff", "neuropil", "deconvolved"}
     assert (reader.get_property("rejected", reader.get_roi_ids()).nonzero()[0] == [3, 17]).all()
@@ -79,7 +79,7 @@ def test_roiextractors_reads_the_legacy_demo(demo_files):
     extractor = NwbImagingExtractor(demo_files[1])
     assert extractor.get_frame_shape() == (128, 128) and extractor.get_sampling_frequency() == 30.0
     session = demo_session("legacy")
-    source = session._registry.of_kind("series")[0].source
+    source = session.specs("series")[0].source
     assert (extractor.get_series(0, 3) == source.get_series(0, 3)).all()
 
 

@@ -187,7 +187,7 @@ def test_pixel_masks_read_back_as_the_same_outlines(tmp_path):
 
 def test_a_session_pictures_its_sources_as_the_file_will_show_them(tmp_path, written):
     session = segmented_session("ndx-microscopy")
-    before = picture_from_session(session._registry.of_kind("series"), session._registry.of_kind("segmentation"))
+    before = picture_from_session(session.specs("series"), session.specs("segmentation"))
     with read(written["ndx-microscopy"]) as nwbfile:
         after = picture_from_file(nwbfile)
     assert [p.title for p in before.panels] == [p.title for p in after.panels]

@@ -9,7 +9,7 @@ from roiextractors.testing import generate_dummy_segmentation_extractor
 
 import microscopy_builder as mb
 
-from .conftest import BACKENDS, make_imaging, new_session, read
+from .conftest import BACKENDS, make_imaging, new_session, read, registered
 
 ROWS, COLUMNS, FRAMES = 12, 17, 40
 
@@ -295,10 +295,10 @@ def test_irregular_segmentation_times_are_written_as_timestamps(tmp_path, series
 )
 def test_bad_segmentations_are_refused_before_writing(tmp_path, series, space, make, fragment):
     session = new_session().add(series)
-    before = session._registry.identities()
+    before = registered(session)
     with pytest.raises(mb.ValidationError, match=fragment):
         session.add(make(series, space))
-    assert session._registry.identities() == before  # nothing of the refused segmentation registered
+    assert registered(session) == before  # nothing of the refused segmentation registered
     with read(session.write(tmp_path / "still.nwb")) as nwbfile:
         assert "ophys" not in nwbfile.processing
 

@@ -13,7 +13,7 @@ from roiextractors.testing import generate_dummy_imaging_extractor, generate_dum
 
 import microscopy_builder as mb
 
-from .conftest import BACKENDS, FORMATS, new_session, read
+from .conftest import BACKENDS, FORMATS, new_session, read, registered
 
 ROWS, COLUMNS, PLANES, FRAMES = 6, 9, 3, 12
 
@@ -479,7 +479,7 @@ def test_bad_input_is_refused_before_writing(tmp_path, rig, volume, plane_base, 
     session = new_session(format)
     with pytest.raises(mb.ValidationError, match=message):
         session.add(make(rig, volume, plane_base))
-    assert session._registry.identities() == set()  # nothing registered from the failed add
+    assert registered(session) == set()  # nothing registered from the failed add
     session.write(tmp_path / "empty.nwb")  # the session stays usable, and holds nothing of it
     with read(tmp_path / "empty.nwb") as nwbfile:
         assert list(nwbfile.acquisition) == [] and list(nwbfile.devices) == []

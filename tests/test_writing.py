@@ -167,3 +167,47 @@ def test_the_default_chunk_rule_serves_frames_and_time_courses():
         frame_read = chunks[0] * np.prod(shape[1:]) * itemsize
         assert chunk_bytes <= 4 * 1024**2 and frame_read <= 8 * 1024**2, (shape, chunks)
         assert np.prod(chunks[1:]) <= np.prod(shape[1:]) / 2, (shape, chunks)  # at most half the frame per chunk
+
+
+def _stored_options(dataset, backend):
+    """(level, chunks) of a stored dataset, read with h5py or zarr alone."""
+    if backend == "hdf5":
+        return dataset.compression_opts, dataset.chunks
+    return dataset.compressor.level, dataset.chunks
+
+
+@pytest.mark.parametrize("first_backend,first_suffix", BACKENDS)
+@pytest.mark.parametrize("backend,suffix", BACKENDS)
+def test_a_second_write_honours_its_own_arguments(tmp_path, rig, space, first_backend, first_suffix, backend, suffix,
+                                                  capfd):
+    """A second write copies the first file, stored as its own compression=, buffer_bytes=, max_workers= and
+    progress= say (not as the first write was)."""
+    imaging = movie(frames=120)
+    session = new_session().add(series_of(imaging, rig, space))
+    first = session.write(tmp_path / f"first.{first_suffix}", backend=first_backend, progress=False,
+                          compression=mb.DatasetConfiguration(compression_level=1, chunk_shape=(16, 40, 52)))
+    second = session.write(tmp_path / f"second.{suffix}", backend=backend, max_workers=1, buffer_bytes=40 * 52 * 2 * 8,
+                           progress=True, compression={"TwoPhotonSeries": mb.DatasetConfiguration(
+                               compression_level=7, chunk_shape=(8, 20, 26))})
+    assert _stored_options(stored(first, first_backend), first_backend) == (1, (16, 40, 52))
+    data = stored(second, backend)
+    assert _stored_options(data, backend) == (7, (8, 20, 26))
+    np.testing.assert_array_equal(data[:], imaging.get_series())
+    assert "writing TwoPhotonSeries" in capfd.readouterr().err  # the second write's progress bar
+
+
+def test_traces_and_masks_are_stored_compressed_in_chunks(tmp_path, rig, space):
+    """Traces and dense masks go through the same chunked, compressed writer as movies."""
+    from roiextractors.testing import generate_dummy_segmentation_extractor
+
+    segmentation = generate_dummy_segmentation_extractor(num_rois=12, num_samples=150, num_rows=40, num_columns=52, seed=3)
+    session = new_session("legacy").add(mb.SegmentationBuilder("PlaneSegmentation").from_extractor(segmentation)
+                                        .series(series_of(movie(frames=150), rig, space)).masks("image"))
+    path = session.write(tmp_path / "rois.nwb", max_workers=2)
+    with h5py.File(path, "r") as file:
+        ophys = file["processing/ophys"]
+        for dataset in (ophys["Fluorescence/RoiResponseSeries/data"], ophys["ImageSegmentation/PlaneSegmentation/image_mask"]):
+            assert (dataset.compression, dataset.compression_opts) == ("gzip", 4) and dataset.chunks is not None
+        np.testing.assert_array_equal(ophys["Fluorescence/RoiResponseSeries/data"][:], segmentation.get_traces(name="raw"))
+        np.testing.assert_array_equal(ophys["ImageSegmentation/PlaneSegmentation/image_mask"][:],
+                                      segmentation.get_roi_image_masks().transpose(2, 1, 0))

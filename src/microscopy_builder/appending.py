@@ -21,9 +21,9 @@ import attrs
 
 from .errors import CompatibilityWarning, ValidationError
 from .io.atomic import fsync_folder, fsync_tree, recover_leftovers, remove_path, replace_path, temporary_sibling
-from .io.backend import io_class, written_root
-from .io.destination import hdf5_state, is_nwb_zarr, read_only
-from .io.incomplete import linked_from_outside, mark, marked, object_paths, remove_objects, remove_paths, unmark
+from .io.backends import Backend
+from .io.destination import read_only
+from .io.incomplete import linked_from_outside, mark, marked, remove_objects, unmark
 from .io.locking import DestinationLock, canonical
 from .io.space import SpaceReserve, require_space
 
@@ -34,7 +34,7 @@ class AppendTarget:
 
     original: Path
     working: Path
-    backend: str
+    backend: Backend
     safe: bool
     lock: DestinationLock
     io: Any = None
@@ -45,7 +45,7 @@ class AppendTarget:
     marked: bool = False  # this append recorded its objects beside the file
 
     @classmethod
-    def open(cls, path: Path, backend: str, *, safe: bool, lock_timeout: float | None) -> tuple[AppendTarget, Any]:
+    def open(cls, path: Path, backend: Backend, *, safe: bool, lock_timeout: float | None) -> tuple[AppendTarget, Any]:
         """Lock ``path``, repair what a killed writer left, copy it when ``safe``, and read it.
 
         ``path`` is followed to the file itself (through links, ``..``, a later change of folder).
@@ -77,7 +77,7 @@ class AppendTarget:
 
         load_extension_classes()
         try:
-            self.io = io_class(self.backend)(str(self.working), mode="a" if self.backend == "hdf5" else "r+")
+            self.io = self.backend.io_class()(str(self.working), mode=self.backend.append_mode)
             return self.io.read()
         except Exception as error:  # noqa: BLE001 - whatever the reader says, the file is not usable here
             raise ValidationError(
@@ -113,15 +113,15 @@ class AppendTarget:
             stacklevel=4,
         )
 
-    def save(self, nwbfile: Any, fill: Callable[[Any], object], needed_bytes: int) -> None:
-        """Write the new objects, ``fill(root)`` their data in the file open at ``root``, and (``safe``) move
-        the copy into place."""
+    def save(self, nwbfile: Any, fill: Callable[[Any, Any], object], needed_bytes: int) -> None:
+        """Write the new objects, ``fill(root, manager)`` their data in the file open at ``root`` (``manager``: the
+        IO's build manager, which knows where each object went), and (``safe``) move the copy into place."""
         if not self.safe:
             require_space(self.working, needed_bytes,
                           f"appending in place to {str(self.original)!r} (counted uncompressed, with room for metadata)")
         self.new_objects = [c.object_id for c in nwbfile.all_children() if c.container_source is None]
         if not self.safe:
-            self.held_paths = frozenset(object_paths(self.working, self.backend))
+            self.held_paths = frozenset(self.backend.paths(self.working))
             mark(self.original, self.new_objects)  # before anything is written: a kill from here on is repaired
             self.marked = True
         with SpaceReserve(self.original) as spare:  # room for every close to flush, whatever fills the disk
@@ -131,8 +131,8 @@ class AppendTarget:
             with spare.closing(io.close):
                 io.write(nwbfile)
             self.phase = "data"
-            with written_root(self.working, self.backend, spare) as root:
-                fill(root)
+            with self.backend.written_root(self.working, spare) as root:
+                fill(root, io.manager)
         fsync_tree(self.working)
         if self.safe:
             replace_path(self.working, self.original)
@@ -164,10 +164,10 @@ class AppendTarget:
         """Remove what the failed append added (by object id, and any other new path), then say what is left."""
         try:
             removed = remove_objects(self.working, self.backend, self.new_objects)
-            left = sorted(set(object_paths(self.working, self.backend)) - self.held_paths)
-            removed += remove_paths(self.working, self.backend, left)
+            left = sorted(set(self.backend.paths(self.working)) - self.held_paths)
+            removed += self.backend.remove(self.working, left)
             fsync_tree(self.working)
-            still = set(object_paths(self.working, self.backend)) - self.held_paths
+            still = set(self.backend.paths(self.working)) - self.held_paths
             if not still:
                 unmark(self.original)
         except Exception as cleanup:  # noqa: BLE001 - say what is left; the next open tries again
@@ -194,16 +194,16 @@ class AppendTarget:
                 pass
 
 
-def _check_appendable(path: Path, backend: str, given: Path) -> None:
+def _check_appendable(path: Path, backend: Backend, given: Path) -> None:
     if not path.exists():
         raise ValidationError([f"path: {str(given)!r} does not exist; to write a new file use Session(...).write(path)"])
-    state = ("nwb" if is_nwb_zarr(path) else "not nwb") if backend == "zarr" else hdf5_state(path)
+    state = backend.state(path)
     if state == "busy":
         raise ValidationError([f"path: {str(given)!r} is open for writing in another program (HDF5 keeps it locked); "
                                f"close it there first"])
     if state != "nwb":
         raise ValidationError(
-            [f"path: {str(given)!r} cannot be read as an NWB file: it is not an NWB file ({'Zarr' if backend == 'zarr' else 'HDF5'})"]
+            [f"path: {str(given)!r} cannot be read as an NWB file: it is not an NWB file ({backend.label})"]
         )
     unwritable = [p for p in (path, path.parent) if not os.access(p, os.W_OK)] + ([path] if read_only(path) else [])
     if unwritable:

@@ -130,3 +130,26 @@ def layout_problem(path: Path, nwbfile: Any) -> str | None:
         return None
     expected = f"{subject}/{subject}_ses-{nwbfile.session_id or session_id_from_start(nwbfile.session_start_time)}_{MODALITY}.nwb"
     return f"path: {path.parent.name}/{path.name} is not where DANDI expects this file; its place is {expected}"
+
+
+def write_into_dandiset(session: Any, nwbfile: Any, folder: str | Path, desc: str | None, overwrite: bool,
+                        **write_options: Any) -> Path:
+    """``Session.write_dandi``: the session (whose file, not yet emitted, is ``nwbfile``) written where DANDI
+    expects it in ``folder`` (see there)."""
+    report = session.validate(dandi=True)
+    try:
+        if write_options.get("backend", "hdf5") != "hdf5":
+            raise ValidationError(["backend: DANDI's layout names .nwb (HDF5) files; write_dandi writes HDF5"])
+        path, _ = dandi_destination(folder, nwbfile, desc)
+    except ValidationError as error:
+        raise ValidationError(dict.fromkeys([*map(str, report.errors), *error.problems])) from None
+    report.raise_for_errors()
+    made = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return session.write(path, overwrite=overwrite, **write_options)
+    except BaseException:
+        for created in made:  # leave no empty folders behind a refused or failed write
+            if created.exists() and not any(created.iterdir()):
+                created.rmdir()
+        raise

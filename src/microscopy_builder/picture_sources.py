@@ -10,7 +10,7 @@ import numpy as np
 
 from .emit.rois import acceptance
 from .pictures import Outlines, Picture, Traces, chosen_traces, image_panels, mean_title, usable_size
-from .specs.sources import segmentation_shape
+from .specs.facts import probing, segmentation_facts
 
 SERIES_TYPES = ("TwoPhotonSeries", "OnePhotonSeries", "PlanarMicroscopySeries", "VolumetricMicroscopySeries")
 TABLE_TYPES = ("PlaneSegmentation", "PlanarSegmentation", "VolumetricSegmentation")
@@ -226,7 +226,11 @@ def _traces(name: str, quantity: str, times: np.ndarray, values: np.ndarray, acc
 # -- a session's sources ------------------------------------------------------------------------------------
 def picture_from_session(series: Iterable[Any], segmentations: Iterable[Any]) -> Picture:
     """The same picture from the specs' extractors, before (or without) writing."""
-    series, segmentations = list(series), list(segmentations)
+    with probing():
+        return _picture_from_specs(list(series), list(segmentations))
+
+
+def _picture_from_specs(series: list[Any], segmentations: list[Any]) -> Picture:
     outlines = {s.key: _source_outlines(s.source) for s in segmentations}
     panels, drawn = [], set()
     for spec in series:
@@ -243,9 +247,9 @@ def picture_from_session(series: Iterable[Any], segmentations: Iterable[Any]) ->
         title = mean_title(spec.name, None if channel is None else channel.name, indicator, averaged, total)
         panels += image_panels(title, mean, merged(outlines[s.key] for s in on_it), _spec_pixel_um(spec.space))
     for spec in (s for s in segmentations if s.key not in drawn):
-        images = {k: v for k, v in spec.source.get_images_dict().items() if v is not None}
+        images = segmentation_facts(spec.source).images
         name = next((n for n in images if "mean" in n.lower()), next(iter(images), None))
-        shape = segmentation_shape(spec.source)
+        shape = segmentation_facts(spec.source).mask_shape
         image = np.asarray(images[name], dtype="float64") if name else np.zeros(shape)
         label = f"its {name} image" if name else "a blank image (no summary image)"
         panels += image_panels(f"{spec.name}: ROIs over {label}", image, outlines[spec.key], _spec_pixel_um(spec.space))
@@ -267,17 +271,18 @@ def _spec_pixel_um(space: Any) -> float | None:
 
 
 def _source_outlines(source: Any) -> Outlines:
-    ids = list(source.get_roi_ids())
+    facts = segmentation_facts(source)
+    ids = list(facts.roi_ids)
     stacked = np.asarray(source.get_roi_image_masks()) != 0
-    volumetric = len(segmentation_shape(source)) == 3
+    volumetric = len(facts.mask_shape) == 3
     masks = tuple(stacked[:, :, k, :] if volumetric else stacked[:, :, k] for k in range(len(ids)))
-    accepted, _ = acceptance(source, ids)
+    accepted, _ = acceptance(facts)
     flags = (True,) * len(ids) if accepted is None else tuple(bool(a) for a in accepted)
     return Outlines(masks, flags, tuple(str(i) for i in ids))
 
 
 def _source_traces(spec: Any, outlines: Outlines) -> Traces | None:
-    traces = {k: v for k, v in spec.source.get_traces_dict().items() if v is not None and np.size(v)}
+    traces = {k: v for k, v in segmentation_facts(spec.source).traces.items() if np.size(v)}
     kind = "dff" if "dff" in traces else "raw" if "raw" in traces else None
     if kind is None:
         return None

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .io.backend import io_class
+from .io.backends import HDF5, ZARR
 
 SERIES_TYPES = ("TwoPhotonSeries", "OnePhotonSeries", "PlanarMicroscopySeries", "VolumetricMicroscopySeries")
 SPACE_TYPES = ("ImagingPlane", "PlanarImagingSpace", "VolumetricImagingSpace")
@@ -25,7 +25,7 @@ CONTAINER_TYPES = ("MultiPlaneMicroscopyContainer", "MultiChannelMicroscopyConta
 def open_nwb(path: str | Path) -> Iterator[Any]:
     """Read an NWB file, HDF5 or Zarr (a folder), and close it afterwards."""
     path = Path(path)
-    io = io_class("zarr" if path.is_dir() else "hdf5")(str(path), mode="r")
+    io = (ZARR if path.is_dir() else HDF5).io_class()(str(path), mode="r")
     try:
         yield io.read()
     finally:

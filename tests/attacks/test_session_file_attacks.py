@@ -34,7 +34,7 @@ def test_a_key_given_twice_is_an_error_not_silently_the_last(example):
         warnings.simplefilter("ignore")
         with pytest.raises(mb.ValidationError, match="TwoPhotonSeries"):
             session = load_session_file(example / "session.yaml")
-            kept = [(s.name, s.description) for s in session._registry.of_kind("series")]
+            kept = [(s.name, s.description) for s in session.specs("series")]
             print("silently kept only", kept)
 
 

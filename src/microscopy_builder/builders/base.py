@@ -9,6 +9,7 @@ from typing import Any, ClassVar, Self
 import attrs
 
 from ..errors import ValidationError
+from ..specs.facts import probing
 from ..specs.fields import check_name
 from .calls import Call, method, nested_class
 from .values import same
@@ -98,8 +99,9 @@ class Builder:
         check_name(problems, f"{type(self).__name__}({self.name!r})", self.name)
         if self.key is not None and not isinstance(self.key, str):
             problems.append(f"{self.where}.key: must be text, got {self.key!r:.80}")
-        spec = self._assemble(problems)
-        problems += [p for p in spec.problems() if not self._follows_from(p, problems.failed)]
+        with probing():  # each source is asked once by the checks
+            spec = self._assemble(problems)
+            problems += [p for p in spec.problems() if not self._follows_from(p, problems.failed)]
         if problems:
             raise ValidationError(problems)
         return spec

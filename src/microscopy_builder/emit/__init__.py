@@ -1,19 +1,12 @@
-"""Emitters: specs to NWB objects, one per output format."""
+"""Emitters: specs to NWB objects, one per output format (see :mod:`.formats`)."""
 
-FORMATS = ("ndx-microscopy", "legacy")
+from .formats import FORMATS, LEGACY, MICROSCOPY, Format, format_of, format_problems
 
+#: the processing module optical physiology goes in
+OPHYS_MODULE = "ophys"
 
-def emitter_class(format: str) -> type:
-    """The emitter for ``format``; imports only the NWB modules that format needs."""
-    if format == "ndx-microscopy":
-        from .microscopy import MicroscopyEmitter
-
-        return MicroscopyEmitter
-    if format == "legacy":
-        from .legacy import LegacyEmitter
-
-        return LegacyEmitter
-    raise ValueError(f"unknown format {format!r}")
+__all__ = ["FORMATS", "LEGACY", "MICROSCOPY", "OPHYS_MODULE", "Format", "format_of", "format_problems",
+           "load_extension_classes"]
 
 
 def load_extension_classes() -> None:

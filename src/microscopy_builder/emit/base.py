@@ -17,20 +17,20 @@ from hdmf.utils import get_docval
 from pynwb import NWBFile, ProcessingModule
 
 from ..io.chunking import ImagingDataIterator
+from ..io.streams import Stream, StreamedData
 from ..specs import DeviceModelSpec, DeviceSpec, RigSpec, SegmentationSpec, SeriesSpec, StaticImageSpec
 from ..specs.series import TimeSeriesOptions
 from ..specs.rig import LightPath
 from ..errors import CompatibilityWarning, ConflictError, ValidationError
-from ..specs.sources import has_usable_rate, imaging_shape, segmentation_shape
+from ..specs.sources import imaging_shape, segmentation_shape
 from ..naming import Claim
+from . import OPHYS_MODULE
 from .adopt import add_or_reuse
 from .claims import description_claims, model_name
 from .fields import NDX_ATTRIBUTE, join_description
 from .grouping import Group, Layout
 from .placeholders import PlaceholderReport
 from .rois import (
-    TRACE_DESCRIPTIONS,
-    TraceIterator,
     background_rois,
     cell_rois,
     mask_type,
@@ -39,10 +39,9 @@ from .rois import (
     trace_data,
     written_traces,
 )
-from .timing import Timing, native_timestamps, resolve_timing, timing_of
+from .timing import Timing, resolve_timing, segmentation_timing
+from .traces import TRACES
 from .unknowns import Resolver, resolve_unknowns
-
-OPHYS_MODULE = "ophys"
 
 
 class Emitter(ABC):
@@ -66,17 +65,28 @@ class Emitter(ABC):
         self.report = report
         self._made: dict[tuple[str, str], Any] = {}
         self._model_names: dict[str, str] | None = None  # device models' NWB names -> their kinds
-        self.series_objects: list[Any] = []
         self._series_parents: dict[str, tuple[Group, ...]] = {}
         self.layout = Layout()
-        #: other objects whose ``data`` streams from an iterator (traces, image masks), for compression
-        self.streamed_datasets: list[Any] = []
+        #: every large dataset made so far, which the writer fills (see :mod:`microscopy_builder.io.streams`)
+        self.streams: list[Stream] = []
+
+    # -- what the format asks of a description --------------------------------------------------
+    @classmethod
+    def description_problems(cls, spec: Any) -> list[str]:
+        """What this format needs of a spec beyond the spec's own checks (none by default)."""
+        return []
+
+    @classmethod
+    def add_warnings(cls, spec: Any) -> list[str]:
+        """``CompatibilityWarning`` texts for a spec this format writes but its readers may not read."""
+        return []
 
     # -- the entry point ------------------------------------------------------------------------
     def emit(
         self, rigs: Sequence[RigSpec], series: Sequence[SeriesSpec], segmentations: Sequence[SegmentationSpec] = ()
-    ) -> None:
-        """Emit every rig, series and segmentation not emitted yet (``mb.UNKNOWN`` values as placeholders)."""
+    ) -> list[Stream]:
+        """Emit every rig, series and segmentation not emitted yet (``mb.UNKNOWN`` values as placeholders);
+        return every dataset the writer streams, of everything emitted so far."""
         resolver = Resolver(self.report)
         rigs = [resolver.rig(rig) for rig in rigs]
         series = [resolver.series(item) for item in series]
@@ -88,6 +98,7 @@ class Emitter(ABC):
             self.emit_series(item)
         for item in segmentations:
             self._once("segmentation", item.key, lambda item=item: self._place_segmentation(item))
+        return list(self.streams)
 
     def emit_static_images(self, images: Sequence[StaticImageSpec]) -> None:
         """Emit every static image not emitted yet (``mb.UNKNOWN`` values as placeholders)."""
@@ -209,12 +220,12 @@ class Emitter(ABC):
 
     def _place_series(self, series: SeriesSpec) -> Any:
         rig = self.rig_for(series.rig, series.channel)
-        data = ImagingDataIterator(series.source, swap_xy=self.swap_xy)
+        data = StreamedData(ImagingDataIterator(series.source, swap_xy=self.swap_xy))
         obj = self._make_series(series, rig, data, resolve_timing(series))
         groups = self.layout.parents(series.key)
         self._place(obj, series.location, groups)
         self._series_parents[series.key] = groups
-        self.series_objects.append(obj)
+        self.streams.append(Stream(series.name, obj, data, "imaging"))
         return obj
 
     def _place(self, obj: Any, location: str, groups: Sequence[Group]) -> None:
@@ -282,29 +293,30 @@ class Emitter(ABC):
             background_table = self._roi_table(
                 segmentation, f"Background{segmentation.name}", background, masks, []
             )
-        timing = self.segmentation_timing(segmentation)
+        timing = segmentation_timing(segmentation)
         for kind, data in written_traces(segmentation, background):
             target = background_table if kind == "background" else table
             rois_region = target.create_region(
                 name="rois", region=list(range(len(target.id))), description=f"The ROIs of {target.name}."
             )
             override = segmentation.trace_spec(kind)
+            stored = trace_data(data)
             trace = self._add_trace(
                 segmentation,
                 kind,
                 name=override.name or self.trace_name(segmentation, kind),
-                description=override.description or TRACE_DESCRIPTIONS[kind],
+                description=override.description or TRACES[kind].description,
                 unit=override.unit or "n.a.",
                 conversion=override.conversion,
                 offset=override.offset,
                 options=override.options,
-                data=trace_data(data),
+                data=stored,
                 rois=rois_region,
                 timing=timing,
                 source_series=source_series,
             )
-            if isinstance(trace.data, TraceIterator):  # an empty trace is stored as it is
-                self.streamed_datasets.append(trace)
+            if isinstance(stored, StreamedData):  # an empty trace is stored as it is
+                self.streams.append(Stream(trace.name, trace, stored, "trace"))
         return table
 
     def _roi_table(
@@ -312,27 +324,13 @@ class Emitter(ABC):
     ) -> Any:
         dense_name = self.dense_mask_name(segmentation)
         identifiers, columns = roi_columns(segmentation, rois, masks=masks, swap_xy=self.swap_xy, dense_name=dense_name)
-        self.streamed_datasets += [c for c in columns if c.name == dense_name and len(rois.roi_ids)]
+        self.streams += [Stream(f"{name}.{c.name}", c, c.data, "mask", field=None) for c in columns
+                         if isinstance(c.data, StreamedData)]
         what = "background components" if rois.is_background else "ROIs"
         description = segmentation.description or f"{what.capitalize()} found by segmenting imaging space {segmentation.space.name}"
         if rois.is_background:
             description = f"Background components of segmentation {segmentation.name}."
         return self._make_roi_table(segmentation, name, description, identifiers, columns, images)
-
-    @staticmethod
-    def segmentation_timing(segmentation: SegmentationSpec) -> Timing:
-        """The extractor's own times; without them, the source series' explicit times (its native
-        timestamps or the user's overrides) when the frame counts match: a Suite2p folder knows only
-        a rate, the movie it came from may know the real frame times."""
-        series, source = segmentation.series, segmentation.source
-        if native_timestamps(source) is None and series is not None:
-            series_has_times = (
-                series.timestamps is not None or series.rate is not None or native_timestamps(series.source) is not None
-            )
-            frames = next((d.shape[0] for d in source.get_traces_dict().values() if d is not None), None)
-            if frames == series.source.get_num_samples() and (series_has_times or not has_usable_rate(source)):
-                return resolve_timing(series)
-        return timing_of(source)
 
     @staticmethod
     def segmentation_frame_shape(segmentation: SegmentationSpec) -> tuple[int, ...]:
@@ -416,7 +414,7 @@ class Emitter(ABC):
         """The rig object of one light path, holding its ``devices`` by slot."""
 
     @abstractmethod
-    def _make_series(self, series: SeriesSpec, rig: Any, data: ImagingDataIterator, timing: Timing) -> Any: ...
+    def _make_series(self, series: SeriesSpec, rig: Any, data: StreamedData, timing: Timing) -> Any: ...
 
 
 def split_typed(values: Sequence[tuple[str, Any]]) -> tuple[dict[str, Any], list[tuple[str, Any]]]:

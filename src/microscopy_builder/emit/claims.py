@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from ..naming import Claim
 from ..specs import TRACE_KINDS, DeviceModelSpec, RigSpec, SegmentationSpec, SeriesSpec
 from ..specs.properties import column_keys
-from ..specs.sources import segmentation_shape
+from ..specs.facts import is_segmentation_source, segmentation_facts
 
 if TYPE_CHECKING:
     from .base import Emitter
@@ -100,11 +100,11 @@ def _segmentation_claims(emitter: Emitter, segmentation: SegmentationSpec) -> li
 
 def property_claims(segmentation: SegmentationSpec, table: str, table_type: tuple[str, str]) -> list[Claim]:
     """A column per per-ROI property, named as its key (see ``specs.properties``)."""
-    source = segmentation.source
-    if source is None or not hasattr(source, "get_roi_ids"):
+    if not is_segmentation_source(segmentation.source):
         return []
-    keys = column_keys(source, acceptance=segmentation.include_acceptance, centroids=segmentation.include_centroids,
-                       axes=len(segmentation_shape(source)))
+    facts = segmentation_facts(segmentation.source)
+    keys = column_keys(facts, acceptance=segmentation.include_acceptance, centroids=segmentation.include_centroids,
+                       axes=len(facts.mask_shape))
     return [
         Claim(table, key, f"ROI property {key!r} of the extractor of segmentation {segmentation.name!r}",
               ("property", key), table_type,
@@ -116,7 +116,7 @@ def property_claims(segmentation: SegmentationSpec, table: str, table_type: tupl
 
 def written_trace_kinds(segmentation: SegmentationSpec) -> list[str]:
     """Trace kinds the extractor has (non-empty arrays) that the segmentation selects."""
-    available = {kind for kind, data in segmentation.source.get_traces_dict().items() if data is not None}
+    available = set(segmentation_facts(segmentation.source).traces)
     selected = segmentation.traces or TRACE_KINDS
     if not segmentation.include_background:
         available.discard("background")
@@ -125,9 +125,9 @@ def written_trace_kinds(segmentation: SegmentationSpec) -> list[str]:
 
 def segmentation_images(segmentation: SegmentationSpec) -> list[str]:
     """Names (as the extractor has them) of the summary images to write."""
-    images = segmentation.source.get_images_dict()
+    images = segmentation_facts(segmentation.source).images
     selected = segmentation.images if segmentation.images is not None else tuple(images)
-    return [name for name in selected if images.get(name) is not None]
+    return [name for name in selected if name in images]
 
 
 def _place(location: str) -> str:

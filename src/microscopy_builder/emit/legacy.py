@@ -27,7 +27,7 @@ from pynwb.ophys import (
     TwoPhotonSeries,
 )
 
-from ..io.chunking import ImagingDataIterator
+from ..io.streams import StreamedData
 from ..specs import DeviceModelSpec, DeviceSpec, ImagingSpaceSpec, RigSpec, SegmentationSpec, SeriesSpec, StaticImageSpec
 from ..specs.sources import segmentation_shape
 from ..errors import CompatibilityWarning
@@ -39,22 +39,15 @@ from .base import Emitter, model_text, refuse_taken_name
 from .fields import join_description
 from .text import channel_text, indicator_facts, light_path_facts, space_text
 from .rois import image_description
-from .timing import Timing, resolve_timing
+from .timing import Timing, resolve_timing, segmentation_timing
+from .traces import TRACES
 
 MICROMETERS_TO_METERS = 1e-6
 
 # roiextractors' NwbSegmentationExtractor reads these names with its default arguments.
 READER_TABLE_NAME = "PlaneSegmentation"
-READER_TRACE_NAMES = {
-    "raw": "RoiResponseSeries",
-    "dff": "RoiResponseSeries",
-    "neuropil": "Neuropil",
-    "deconvolved": "Deconvolved",
-    "denoised": "Denoised",
-    "baseline": "Baseline",
-    "background": "Background",
-}
 READER_IMAGES_NAME = "SegmentationImages"
+LEGACY_CONTAINERS = {"Fluorescence": Fluorescence, "DfOverF": DfOverF}
 
 
 class LegacyEmitter(Emitter):
@@ -78,6 +71,23 @@ class LegacyEmitter(Emitter):
         if any(made.name == name for (kind, _), made in self._made.items() if kind == "plane"):
             name = f"{space.name}_{rig.name}_{channel}"  # another rig's plane of this space, made here
         return name
+
+    # -- what the format asks of a description ------------------------------------------------------
+    @classmethod
+    def description_problems(cls, spec: Any) -> list[str]:
+        """ROIs go on the ImagingPlane of a rig's channel: a segmentation needs its series, or a rig and channel."""
+        if isinstance(spec, SegmentationSpec) and spec.series is None and (spec.rig is None or spec.channel is None):
+            return [f"segmentation {spec.name!r}: the legacy format puts ROIs on the ImagingPlane of a rig's "
+                    f"channel; give .series(series) or .rig(rig, channel)"]
+        return []
+
+    @classmethod
+    def add_warnings(cls, spec: Any) -> list[str]:
+        if isinstance(spec, SegmentationSpec) and spec.masks in ("pixel", "voxel"):
+            return [f"segmentation {spec.name!r}: {spec.masks} masks are valid NWB, but roiextractors' "
+                    f"NwbSegmentationExtractor (and tools built on it) reads only image masks; use .masks('image') "
+                    f"for files those tools must read"]
+        return []
 
     # -- devices ----------------------------------------------------------------------------------
     def _make_model(self, model: DeviceModelSpec, manufacturer: str) -> Any:
@@ -110,7 +120,7 @@ class LegacyEmitter(Emitter):
         return devices
 
     # -- planes and series --------------------------------------------------------------------------
-    def emit(self, rigs: Any, series: Any, segmentations: Any = ()) -> None:
+    def emit(self, rigs: Any, series: Any, segmentations: Any = ()) -> list:
         """As every emitter does, knowing first the rates of everything on each imaging plane."""
         self._plane_rates: dict[str, set[float | None]] = {}
         for item in series:
@@ -118,8 +128,8 @@ class LegacyEmitter(Emitter):
         for item in segmentations:
             if item.series is None and item.rig is not None and item.channel is not None:
                 key = plane_key(item.space, item.rig, item.channel)
-                self._plane_rates.setdefault(key, set()).add(self.segmentation_timing(item).rate)
-        super().emit(rigs, series, segmentations)
+                self._plane_rates.setdefault(key, set()).add(segmentation_timing(item).rate)
+        return super().emit(rigs, series, segmentations)
 
     def plane_rate(self, space: ImagingSpaceSpec, rig: RigSpec, channel: str) -> float | None:
         """An ImagingPlane's ``imaging_rate``: the one rate of everything on it, else none (each series has its own)."""
@@ -181,7 +191,7 @@ class LegacyEmitter(Emitter):
             CompatibilityWarning, stacklevel=2) or True)
         return join_description(text, extra=[("light path", "; ".join(f"{k} {v}" for k, v in light_path_facts(rig, channel)))])
 
-    def _make_series(self, series: SeriesSpec, rig: Any, data: ImagingDataIterator, timing: Timing) -> Any:
+    def _make_series(self, series: SeriesSpec, rig: Any, data: StreamedData, timing: Timing) -> Any:
         dimensions = self.frame_shape(series)  # (x, y[, z])
         path = series.rig.path(series.channel_spec())
         source, detector = path.get("excitation_source"), path.get("photodetector")
@@ -225,7 +235,7 @@ class LegacyEmitter(Emitter):
         return name if segmentation.name == READER_TABLE_NAME else f"{name}_{segmentation.name}"
 
     def trace_name(self, segmentation: SegmentationSpec, kind: str) -> str:
-        return self._suffixed(READER_TRACE_NAMES[kind], segmentation)
+        return self._suffixed(TRACES[kind].legacy_name, segmentation)
 
     def _segmentation_plane(self, segmentation: SegmentationSpec) -> ImagingPlane:
         series = segmentation.series
@@ -268,7 +278,7 @@ class LegacyEmitter(Emitter):
 
     def _add_trace(self, segmentation: SegmentationSpec, kind: str, **fields: Any) -> Any:
         container = (
-            self._ophys_container(DfOverF, "DfOverF") if kind == "dff" else self._ophys_container(Fluorescence, "Fluorescence")
+            self._ophys_container(LEGACY_CONTAINERS[TRACES[kind].legacy_container], TRACES[kind].legacy_container)
         )
         timing, _, options = fields.pop("timing"), fields.pop("source_series"), fields.pop("options")
         refuse_taken_name(fields["name"], container.roi_response_series, f"{container.name} of processing/ophys", segmentation)
@@ -328,7 +338,7 @@ class LegacyEmitter(Emitter):
         return "ImageSegmentation", ("core", "PlaneSegmentation")
 
     def trace_parent(self, segmentation: SegmentationSpec, kind: str) -> tuple[str, tuple[str, str]]:
-        container = "DfOverF" if kind == "dff" else "Fluorescence"
+        container = TRACES[kind].legacy_container
         return f"processing/ophys/{container}", ("core", container)
 
     def image_claims(self, segmentation: SegmentationSpec, name: str, table: str, table_type: tuple) -> list[Claim]:
@@ -345,8 +355,7 @@ class LegacyEmitter(Emitter):
         claims = [] if rig is None or channel is None else self.plane_claims(space, rig, channel)
         module = ("core", "ProcessingModule")
         kinds = written_trace_kinds(segmentation)
-        containers = ["ImageSegmentation"] + (["DfOverF"] if "dff" in kinds else [])
-        containers += ["Fluorescence"] if set(kinds) - {"dff"} else []
+        containers = ["ImageSegmentation"] + sorted({TRACES[kind].legacy_container for kind in kinds})
         containers += [self._suffixed(READER_IMAGES_NAME, segmentation)] if segmentation_images(segmentation) else []
         claims += [Claim("processing/ophys", c, f"the {c} container", ("container", c), module) for c in containers]
         return claims

@@ -10,7 +10,7 @@ import warnings
 import ndx_microscopy as ndx
 import ndx_ophys_devices as devices_ext
 
-from ..io.chunking import ImagingDataIterator
+from ..io.streams import StreamedData
 from ..specs import (
     ChannelSpec,
     DeviceModelSpec,
@@ -28,6 +28,7 @@ from ..errors import CompatibilityWarning
 from ..naming import Claim
 from ..specs.rig import LightPath
 from .adopt import add_or_reuse
+from .formats import MICROSCOPY_METADATA
 from .claims import segmentation_images
 from .base import Emitter, model_text, refuse_taken_name, split_typed
 from .fields import join_description
@@ -35,18 +36,9 @@ from .grouping import Group, Layout, plan_layout
 from .rois import image_description, native_mask_type
 from .text import channel_text, space_text
 from .timing import Timing
+from .traces import TRACES
 
-METADATA_NAME = "microscopy_experiment_metadata"
 SEGMENTATIONS_NAME = "SegmentationContainer"
-TRACE_NAMES = {
-    "raw": "Fluorescence",
-    "dff": "DfOverF",
-    "neuropil": "Neuropil",
-    "deconvolved": "Deconvolved",
-    "denoised": "Denoised",
-    "baseline": "Baseline",
-    "background": "Background",
-}
 
 # device kind -> (device class, model class, required typed model attributes)
 _DEVICE_TYPES: dict[str, tuple[Any, Any, tuple[str, ...]]] = {
@@ -106,7 +98,7 @@ class MicroscopyEmitter(Emitter):
 
     def metadata(self) -> Any:
         """The file's one ``MicroscopyExperimentMetadata``, created on first use."""
-        existing = self.nwbfile.lab_meta_data.get(METADATA_NAME)
+        existing = self.nwbfile.lab_meta_data.get(MICROSCOPY_METADATA)
         if existing is None:
             existing = ndx.MicroscopyExperimentMetadata()
             self.nwbfile.add_lab_meta_data(existing)
@@ -263,7 +255,7 @@ class MicroscopyEmitter(Emitter):
             **{k: v for k, v in values.items() if v is not None},
         )
 
-    def _make_series(self, series: SeriesSpec, rig: Any, data: ImagingDataIterator, timing: Timing) -> Any:
+    def _make_series(self, series: SeriesSpec, rig: Any, data: StreamedData, timing: Timing) -> Any:
         series_class, space_field = _by_geometry(series.space, ndx.PlanarMicroscopySeries, ndx.VolumetricMicroscopySeries)
         return series_class(
             **self.options_for(series.options, series_class, f"series {series.name!r}"),
@@ -334,7 +326,7 @@ class MicroscopyEmitter(Emitter):
         return "volume_mask" if segmentation.space.is_volumetric else "image_mask"
 
     def trace_name(self, segmentation: SegmentationSpec, kind: str) -> str:
-        return TRACE_NAMES[kind]
+        return TRACES[kind].microscopy_name
 
     def _make_roi_table(
         self, segmentation: SegmentationSpec, name: str, description: str, identifiers: Any, columns: list, images: list
@@ -407,7 +399,7 @@ class MicroscopyEmitter(Emitter):
     # -- where each named object goes (checked before writing: see naming.py) ----------------------
     def rig_claims(self, rig: RigSpec) -> list[Claim]:
         """Rigs, indicators, viral vectors and injections share the one metadata group."""
-        parent, parent_type = METADATA_NAME, (NAMESPACE, "MicroscopyExperimentMetadata")
+        parent, parent_type = MICROSCOPY_METADATA, (NAMESPACE, "MicroscopyExperimentMetadata")
         claims = [Claim(parent, path.name, f"rig {rig.name!r}" + (f" (light path {path.name!r})" if path.name != rig.name
                                                                    else ""), ("rig", rig.key, path.name), parent_type)
                   for path in rig.light_paths()]

@@ -16,7 +16,6 @@ from typing import Any
 import attrs
 import numpy as np
 from hdmf.common import ElementIdentifiers, VectorData, VectorIndex
-from hdmf.data_utils import GenericDataChunkIterator
 
 from ..specs import TRACE_KINDS, SegmentationSpec
 from ..specs.properties import (
@@ -27,6 +26,9 @@ from ..specs.properties import (
     property_description,
     property_values,
 )
+from ..io.chunking import SlabSource, slab_buffer_shape
+from ..io.streams import StreamedData
+from ..specs.facts import SegmentationFacts, segmentation_facts
 from ..specs.sources import native_dtype, segmentation_shape
 
 PIXEL_MASK_DTYPE = np.dtype([("x", "<u4"), ("y", "<u4"), ("weight", "<f4")])
@@ -34,16 +36,6 @@ VOXEL_MASK_DTYPE = np.dtype([("x", "<u4"), ("y", "<u4"), ("z", "<u4"), ("weight"
 MASK_CHUNK_BYTES = 4 * 1024**2
 TRACE_CHUNK_BYTES = 4 * 1024**2
 TRACE_BUFFER_BYTES = 32 * 1024**2
-
-TRACE_DESCRIPTIONS = {
-    "raw": "Raw fluorescence of each ROI.",
-    "dff": "Relative fluorescence change (dF/F) of each ROI.",
-    "neuropil": "Neuropil fluorescence around each ROI.",
-    "deconvolved": "Deconvolved activity (estimated spiking) of each ROI.",
-    "denoised": "Denoised fluorescence of each ROI.",
-    "baseline": "Baseline fluorescence of each ROI.",
-    "background": "Fluorescence of each background component.",
-}
 
 @attrs.frozen
 class RoiSet:
@@ -68,14 +60,14 @@ class RoiSet:
 
 
 def cell_rois(segmentation: SegmentationSpec) -> RoiSet:
-    return RoiSet(list(segmentation.source.get_roi_ids()))
+    return RoiSet(list(segmentation_facts(segmentation.source).roi_ids))
 
 
 def background_rois(segmentation: SegmentationSpec) -> RoiSet | None:
     """Background components, when asked for and present."""
     if not segmentation.include_background:
         return None
-    ids = list(segmentation.source.get_background_ids())
+    ids = list(segmentation_facts(segmentation.source).background_ids)
     return RoiSet(ids, is_background=True) if ids else None
 
 
@@ -85,9 +77,7 @@ def mask_type(segmentation: SegmentationSpec, default: str) -> str:
 
 def native_mask_type(source: Any) -> str:
     """"pixel" or "voxel" when the extractor holds sparse masks, else "image"."""
-    masks = getattr(source, "_roi_masks", None)
-    sparse = {"nwb-pixel_mask": "pixel", "nwb-voxel_mask": "voxel"}
-    return sparse.get(getattr(masks, "mask_tpe", ""), "image")
+    return segmentation_facts(source).mask_kind
 
 
 def dense_mask_axes(ndim: int, *, swap_xy: bool) -> tuple[int, ...]:
@@ -109,14 +99,15 @@ def roi_columns(
     columns: list[VectorData] = []
     volumetric = segmentation.space.is_volumetric
     if masks == "image":
-        data = ImageMaskIterator(source, rois, swap_xy=swap_xy) if rois.roi_ids else empty_masks(source, swap_xy=swap_xy)
+        data = StreamedData(ImageMaskIterator(source, rois, swap_xy=swap_xy)) if rois.roi_ids else empty_masks(
+            source, swap_xy=swap_xy)
         order = {(True, False): "x, y", (False, False): "y, x", (True, True): "x, y, z", (False, True): "z, y, x"}[
             (swap_xy, volumetric)
         ]
         columns.append(VectorData(name=dense_name, description=f"Masks of the ROIs, (ROI, {order}).", data=data))
     else:
         kind = "voxel" if volumetric else "pixel"
-        sparse, ends = sparse_masks(source, rois)
+        sparse, ends = sparse_masks(segmentation_facts(source), rois)
         fields = "(x, y, z, weight)" if volumetric else "(x, y, weight)"
         sparse_column = VectorData(name=f"{kind}_mask", description=f"{kind.capitalize()} masks of the ROIs: {fields} rows.", data=sparse)
         columns += [sparse_column, VectorIndex(name=f"{kind}_mask_index", data=ends, target=sparse_column)]
@@ -129,9 +120,9 @@ def roi_columns(
 
 def derived_columns(segmentation: SegmentationSpec, rois: RoiSet) -> list[VectorData]:
     """``Accepted`` / ``Rejected`` (from the acceptance properties) and ``ROICentroids``, when selected."""
-    source, columns = segmentation.source, []
+    facts, columns = segmentation_facts(segmentation.source), []
     if segmentation.include_acceptance:
-        accepted, rejected = acceptance(source, rois.roi_ids)
+        accepted, rejected = acceptance(facts)
         if accepted is not None:
             columns.append(VectorData(name="Accepted", description="1 if the ROI was accepted as a cell, else 0.", data=accepted))
             columns.append(VectorData(name="Rejected", description="1 if the ROI was rejected, else 0.", data=rejected))
@@ -139,33 +130,32 @@ def derived_columns(segmentation: SegmentationSpec, rois: RoiSet) -> list[Vector
         axes = "(x, y, z) = (column, row, plane)" if segmentation.space.is_volumetric else "(x, y) = (column, row)"
         columns.append(
             VectorData(name="ROICentroids", description=f"Centre of each ROI in pixels, {axes}.",
-                       data=centroids_xy(source, rois.roi_ids))
+                       data=centroids_xy(facts))
         )
     return columns
 
 
 def property_columns(segmentation: SegmentationSpec, rois: RoiSet) -> list[VectorData]:
     """A column per property of the extractor, named as its key, holding its values in their dtype."""
-    source = segmentation.source
+    facts = segmentation_facts(segmentation.source)
     return [
-        VectorData(name=key, description=property_description(source, key),
-                   data=property_values(source, key, rois.roi_ids))
-        for key in column_keys(source, acceptance=segmentation.include_acceptance,
-                               centroids=segmentation.include_centroids, axes=len(segmentation_shape(source)))
+        VectorData(name=key, description=property_description(segmentation.source, key), data=property_values(facts, key))
+        for key in column_keys(facts, acceptance=segmentation.include_acceptance,
+                               centroids=segmentation.include_centroids, axes=len(facts.mask_shape))
     ]
 
 
-def acceptance(source: Any, roi_ids: list) -> tuple[np.ndarray | None, np.ndarray | None]:
+def acceptance(facts: SegmentationFacts) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Accepted / rejected flags (uint8) from the extractor's properties; ``(None, None)`` if it has none.
 
     A flag given as a number is set when non-zero. A NaN flag (a float property with no verdict
     for that ROI) is neither accepted nor rejected: 0 in both columns.
     """
-    accepted_key, rejected_key = acceptance_keys(source)
+    accepted_key, rejected_key = acceptance_keys(facts)
     if accepted_key is None and rejected_key is None:
         return None, None
-    accepted, accepted_known = _flags(source, accepted_key, roi_ids)
-    rejected, rejected_known = _flags(source, rejected_key, roi_ids)
+    accepted, accepted_known = _flags(facts, accepted_key)
+    rejected, rejected_known = _flags(facts, rejected_key)
     if accepted is None:
         accepted, accepted_known = ~rejected & rejected_known, rejected_known
     if rejected is None:
@@ -173,25 +163,25 @@ def acceptance(source: Any, roi_ids: list) -> tuple[np.ndarray | None, np.ndarra
     return (accepted & accepted_known).astype("uint8"), (rejected & rejected_known).astype("uint8")
 
 
-def _flags(source: Any, key: str | None, roi_ids: list) -> tuple[np.ndarray | None, np.ndarray | None]:
+def _flags(facts: SegmentationFacts, key: str | None) -> tuple[np.ndarray | None, np.ndarray | None]:
     """(flag, known) per ROI of one acceptance property; ``(None, None)`` without the key."""
     if key is None:
         return None, None
-    values = np.asarray(source.get_property(key, roi_ids))
+    values = facts.property(key)
     known = ~np.isnan(values) if values.dtype.kind == "f" else np.ones(values.shape, dtype=bool)
     return np.where(known, values, 0).astype(bool), known
 
 
-def centroids_xy(source: Any, roi_ids: list) -> np.ndarray:
+def centroids_xy(facts: SegmentationFacts) -> np.ndarray:
     """ROI centres as (x, y[, z]), float64: the extractor's ``roi_centroids`` (row, column[, plane])
     when it has one centre per ROI, else the mask-weighted mean."""
-    volumetric = len(segmentation_shape(source)) == 3
+    volumetric = len(facts.mask_shape) == 3
     x_y_z = [1, 0, 2] if volumetric else [1, 0]
-    if centroid_property_fits(source, len(x_y_z)):
-        rows_columns = np.asarray(source.get_property(CENTROIDS_KEY, roi_ids), dtype="float64")
+    if centroid_property_fits(facts, len(x_y_z)):
+        rows_columns = np.asarray(facts.property(CENTROIDS_KEY), dtype="float64")
         return rows_columns[:, x_y_z].copy()
-    centres = np.zeros((len(roi_ids), 3 if volumetric else 2))
-    for index, mask in enumerate(source.get_roi_pixel_masks(roi_ids=roi_ids)):
+    centres = np.zeros((len(facts.roi_ids), 3 if volumetric else 2))
+    for index, mask in enumerate(facts.pixel_masks()):
         mask = np.asarray(mask, dtype="float64")  # rows of (y, x[, z], weight)
         weights = np.abs(mask[:, -1]) if len(mask) else np.ones(0)
         if weights.sum() > 0:
@@ -199,11 +189,10 @@ def centroids_xy(source: Any, roi_ids: list) -> np.ndarray:
     return centres
 
 
-def sparse_masks(source: Any, rois: RoiSet) -> tuple[np.ndarray, np.ndarray]:
+def sparse_masks(facts: SegmentationFacts, rois: RoiSet) -> tuple[np.ndarray, np.ndarray]:
     """All pixel (or voxel) masks concatenated as (x, y[, z], weight) rows, and the end index of each ROI."""
-    getter = source.get_background_pixel_masks if rois.is_background else source.get_roi_pixel_masks
-    masks = getter(rois.roi_ids) if rois.roi_ids else []
-    volumetric = len(segmentation_shape(source)) == 3
+    masks = facts.pixel_masks(background=rois.is_background) if rois.roi_ids else []
+    volumetric = len(facts.mask_shape) == 3
     ends = np.cumsum([len(m) for m in masks], dtype="int64")
     data = np.zeros(int(ends[-1]) if len(ends) else 0, dtype=VOXEL_MASK_DTYPE if volumetric else PIXEL_MASK_DTYPE)
     start = 0
@@ -226,12 +215,12 @@ def empty_masks(source: Any, *, swap_xy: bool) -> np.ndarray:
     return np.zeros(tuple(stacked[axis] for axis in axes), dtype="float32")
 
 
-class ImageMaskIterator(GenericDataChunkIterator):
+class ImageMaskIterator(SlabSource):
     """Dense image (or volume) masks built a few ROIs at a time: never a (grid x all ROIs) array."""
 
-    def __init__(self, source: Any, rois: RoiSet, *, swap_xy: bool):
-        self._source = source
-        self._rois = rois
+    def __init__(self, source: Any, rois: RoiSet, *, swap_xy: bool, buffer_bytes: int | None = None,
+                 chunk_shape: tuple[int, ...] | None = None):
+        self._source, self._rois, self._swap_xy = source, rois, swap_xy
         shape = segmentation_shape(source)  # (rows, columns[, planes])
         self._axes = dense_mask_axes(len(shape), swap_xy=swap_xy)
         stacked = (shape[0], shape[1], len(rois.roi_ids), *shape[2:])
@@ -239,11 +228,16 @@ class ImageMaskIterator(GenericDataChunkIterator):
         first = self._read(rois.roi_ids[:1]) if rois.roi_ids else np.zeros((0, *self._frame))
         self._dtype = first.dtype if first.size else np.dtype("float32")  # native order: see _read
         per_roi = max(1, math.prod(self._frame) * self._dtype.itemsize)
-        rois_per_chunk = max(1, min(len(rois.roi_ids) or 1, MASK_CHUNK_BYTES // per_roi))
-        super().__init__(
-            chunk_shape=(rois_per_chunk, *self._frame),
-            buffer_shape=(min(len(rois.roi_ids) or 1, rois_per_chunk * 4), *self._frame),
-        )
+        count = len(rois.roi_ids) or 1
+        chunk_shape = chunk_shape or (max(1, min(count, MASK_CHUNK_BYTES // per_roi)), *self._frame)
+        few = 4 * chunk_shape[0] * per_roi  # a few chunks of ROIs at a time, whatever a write may read at once
+        buffer_shape = slab_buffer_shape((count, *self._frame), self._dtype.itemsize, chunk_shape,
+                                         min(buffer_bytes or few, few))
+        super().__init__(chunk_shape=chunk_shape, buffer_shape=buffer_shape)
+
+    def with_buffer(self, buffer_bytes: int, *, chunk_shape: tuple[int, ...] | None = None) -> ImageMaskIterator:
+        return ImageMaskIterator(self._source, self._rois, swap_xy=self._swap_xy, buffer_bytes=buffer_bytes,
+                                 chunk_shape=chunk_shape)
 
     def _read(self, roi_ids: Sequence) -> np.ndarray:
         getter = self._source.get_background_image_masks if self._rois.is_background else self._source.get_roi_image_masks
@@ -260,22 +254,22 @@ class ImageMaskIterator(GenericDataChunkIterator):
     def _get_maxshape(self) -> tuple[int, ...]:
         return (len(self._rois.roi_ids), *self._frame)
 
-    def __len__(self) -> int:  # table columns are checked for length before writing
-        return len(self._rois.roi_ids)
 
-
-class TraceIterator(GenericDataChunkIterator):
+class TraceIterator(SlabSource):
     """(frames, ROIs) traces read a block of frames at a time from the extractor's trace array."""
 
-    def __init__(self, data: Any):
+    def __init__(self, data: Any, *, buffer_bytes: int = TRACE_BUFFER_BYTES, chunk_shape: tuple[int, ...] | None = None):
         self._data = data
         frames, rois = (int(n) for n in data.shape)
         self._shape = (frames, rois)
         self._dtype = native_dtype(data.dtype)  # a big-endian source is stored in native order, value for value
         row_bytes = max(1, rois * self._dtype.itemsize)
-        chunk_frames = max(1, min(frames, TRACE_CHUNK_BYTES // row_bytes))
-        buffer_frames = max(chunk_frames, TRACE_BUFFER_BYTES // row_bytes // chunk_frames * chunk_frames)
-        super().__init__(chunk_shape=(chunk_frames, rois), buffer_shape=(min(frames, buffer_frames), rois))
+        chunk_shape = chunk_shape or (max(1, min(frames, TRACE_CHUNK_BYTES // row_bytes)), rois)
+        super().__init__(chunk_shape=chunk_shape,
+                         buffer_shape=slab_buffer_shape(self._shape, self._dtype.itemsize, chunk_shape, buffer_bytes))
+
+    def with_buffer(self, buffer_bytes: int, *, chunk_shape: tuple[int, ...] | None = None) -> TraceIterator:
+        return TraceIterator(self._data, buffer_bytes=buffer_bytes, chunk_shape=chunk_shape)
 
     def _get_data(self, selection: tuple[slice, ...]) -> np.ndarray:
         return np.ascontiguousarray(np.asarray(self._data[selection[0]])[:, selection[1]], dtype=self._dtype)
@@ -287,12 +281,12 @@ class TraceIterator(GenericDataChunkIterator):
         return self._shape
 
 
-def trace_data(data: Any) -> TraceIterator | np.ndarray:
+def trace_data(data: Any) -> StreamedData | np.ndarray:
     """What a trace series stores: streamed blocks of frames, or, for an empty (0-frame or 0-ROI)
     array, that empty array itself (HDF5 and Zarr cannot chunk a zero-length axis)."""
     if 0 in tuple(data.shape):
         return np.zeros(tuple(int(n) for n in data.shape), dtype=native_dtype(data.dtype))
-    return TraceIterator(data)
+    return StreamedData(TraceIterator(data))
 
 
 def written_traces(segmentation: SegmentationSpec, background: RoiSet | None) -> list[tuple[str, Any]]:
@@ -300,7 +294,7 @@ def written_traces(segmentation: SegmentationSpec, background: RoiSet | None) ->
 
     All-zero traces are written: they are data (a silent ROI's deconvolved trace is all zero).
     """
-    available = segmentation.source.get_traces_dict()
+    available = segmentation_facts(segmentation.source).traces
     selected = segmentation.traces or TRACE_KINDS
     chosen = []
     for kind in TRACE_KINDS:
@@ -313,9 +307,9 @@ def written_traces(segmentation: SegmentationSpec, background: RoiSet | None) ->
 
 def summary_images(segmentation: SegmentationSpec) -> list[tuple[str, str, np.ndarray]]:
     """(extractor name, written name, (rows, columns) image) of every selected image."""
-    images = segmentation.source.get_images_dict()
+    images = segmentation_facts(segmentation.source).images
     selected = segmentation.images if segmentation.images is not None else tuple(images)
-    found = [(name, np.asarray(images[name])) for name in selected if images.get(name) is not None]
+    found = [(name, np.asarray(images[name])) for name in selected if name in images]
     return [(name, segmentation.image_name(name), image.astype(native_dtype(image.dtype), copy=False)) for name, image in found]
 
 

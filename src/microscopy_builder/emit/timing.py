@@ -7,7 +7,8 @@ from collections.abc import Callable
 import attrs
 import numpy as np
 
-from ..specs import SeriesSpec
+from ..specs import SegmentationSpec, SeriesSpec
+from ..specs.facts import imaging_facts, segmentation_facts
 from ..specs.sources import native_timestamps
 
 # Timestamps whose intervals stay within this fraction of the mean interval are regular.
@@ -60,3 +61,16 @@ def timing_from_timestamps(times: np.ndarray, *, fallback_rate: Callable[[], flo
     if np.max(np.abs(intervals - period)) <= REGULARITY_TOLERANCE * period:
         return Timing(rate=float(1.0 / period), starting_time=float(times[0]))
     return Timing(timestamps=times)
+
+
+def segmentation_timing(segmentation: SegmentationSpec) -> Timing:
+    """A segmentation's trace times: the extractor's own; without them, the source series' explicit times (its
+    native timestamps or the user's overrides) when the frame counts match: a Suite2p folder knows only a rate,
+    the movie it came from may know the real frame times."""
+    series, facts = segmentation.series, segmentation_facts(segmentation.source)
+    if facts.times is None and series is not None:
+        movie = imaging_facts(series.source)
+        series_has_times = series.timestamps is not None or series.rate is not None or movie.times is not None
+        if facts.frames == movie.frames and (series_has_times or facts.rate is None):
+            return resolve_timing(series)
+    return timing_of(segmentation.source)

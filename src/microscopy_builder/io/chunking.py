@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 from hdmf.data_utils import GenericDataChunkIterator
 
-from ..specs.sources import check_frames, imaging_shape, native_dtype
+from ..specs.facts import imaging_facts
+from ..specs.sources import check_frames, native_dtype
 
 DEFAULT_CHUNK_BYTES = 4 * 1024**2
 # Measured (benchmarks/bench_imaging.py, docs/how-to/large-movies.md): extractors often allocate
@@ -71,7 +72,32 @@ def stored_axes(ndim: int, *, swap_xy: bool) -> tuple[int, ...]:
     return (0, 2, 1, 3) if swap_xy else (0, 3, 1, 2)
 
 
-class ImagingDataIterator(GenericDataChunkIterator):
+def slab_buffer_shape(shape: tuple[int, ...], itemsize: int, chunk_shape: tuple[int, ...], buffer_bytes: int) -> tuple[int, ...]:
+    """A buffer of whole leading-axis slabs (frames, ROIs): about ``buffer_bytes``, a whole number of chunks
+    along the leading axis (at least one), no more than there are."""
+    slab_bytes = max(1, math.prod(shape[1:]) * itemsize)
+    slabs = max(chunk_shape[0], buffer_bytes // slab_bytes // chunk_shape[0] * chunk_shape[0])
+    return (max(1, min(slabs, shape[0])), *shape[1:])
+
+
+class SlabSource(GenericDataChunkIterator):
+    """Data read a buffer of whole leading-axis slabs at a time (see :class:`~microscopy_builder.io.streams.BlockSource`)."""
+
+    def blocks(self) -> Iterator[tuple[int, np.ndarray]]:
+        """(first index, slabs) of every buffer: a fresh pass over the source."""
+        total, step = self.maxshape[0], self.buffer_shape[0]
+        for start in range(0, total, step):
+            yield start, self.read_slabs(start, min(start + step, total))
+
+    def read_slabs(self, start: int, stop: int) -> np.ndarray:
+        """Slabs ``start:stop`` whole, in stored axis order."""
+        return self._get_data((slice(start, stop), *(slice(0, n) for n in self.maxshape[1:])))
+
+    def with_buffer(self, buffer_bytes: int, *, chunk_shape: tuple[int, ...] | None = None) -> SlabSource:
+        raise NotImplementedError
+
+
+class ImagingDataIterator(SlabSource):
     """Reads an ``ImagingExtractor`` a buffer of whole frames (or volumes) at a time.
 
     Parameters
@@ -93,14 +119,14 @@ class ImagingDataIterator(GenericDataChunkIterator):
         buffer_bytes: int = DEFAULT_BUFFER_BYTES,
         chunk_bytes: int = DEFAULT_CHUNK_BYTES,
         chunk_shape: tuple[int, ...] | None = None,
-        display_progress: bool = False,
     ):
         self._extractor = extractor
         self._swap_xy = swap_xy
         self._chunk_bytes = chunk_bytes
-        self._source_sample_shape = imaging_shape(extractor)
-        self._num_frames = int(extractor.get_num_samples())
-        self._source_dtype = np.dtype(extractor.get_dtype())
+        facts = imaging_facts(extractor)
+        self._source_sample_shape = facts.shape
+        self._num_frames = facts.frames
+        self._source_dtype = np.dtype(facts.dtype)
         # Files store native byte order (a big-endian source is converted, value for value); NWB data
         # is numeric, so boolean frames are stored losslessly as 0/1 uint8.
         self._stored_dtype = np.dtype("uint8") if self._source_dtype == np.bool_ else native_dtype(self._source_dtype)
@@ -111,12 +137,10 @@ class ImagingDataIterator(GenericDataChunkIterator):
         depth_axis = self._axes.index(3) if len(self._axes) == 4 else None  # where the planes went
         chunk_shape = chunk_shape or chunk_shape_for(shape, self._stored_dtype.itemsize, min(chunk_bytes, buffer_bytes),
                                                      buffer_bytes=buffer_bytes, depth_axis=depth_axis)
-        frame_bytes = math.prod(shape[1:]) * self._stored_dtype.itemsize
-        buffer_frames = max(chunk_shape[0], (buffer_bytes // max(frame_bytes, 1)) // chunk_shape[0] * chunk_shape[0])
-        buffer_shape = (min(buffer_frames, shape[0]), *shape[1:])
-        super().__init__(chunk_shape=chunk_shape, buffer_shape=buffer_shape, display_progress=display_progress)
+        buffer_shape = slab_buffer_shape(shape, self._stored_dtype.itemsize, chunk_shape, buffer_bytes)
+        super().__init__(chunk_shape=chunk_shape, buffer_shape=buffer_shape)
 
-    def with_buffer(self, buffer_bytes: int, *, chunk_shape: tuple[int, ...] | None = None) -> "ImagingDataIterator":
+    def with_buffer(self, buffer_bytes: int, *, chunk_shape: tuple[int, ...] | None = None) -> ImagingDataIterator:
         """A fresh iterator over the same source reading about ``buffer_bytes`` at a time (at least one
         chunk's frames), stored in ``chunk_shape`` chunks when given."""
         return ImagingDataIterator(
@@ -127,17 +151,11 @@ class ImagingDataIterator(GenericDataChunkIterator):
             chunk_shape=chunk_shape,
         )
 
-    def blocks(self) -> Iterator[tuple[int, np.ndarray]]:
-        """(first frame, frames) of every buffer, in stored axis order: a fresh pass over the source."""
-        step = self.buffer_shape[0]
-        for start in range(0, self._num_frames, step):
-            yield start, self._read(start, min(start + step, self._num_frames))
-
     def _get_data(self, selection: tuple[slice, ...]) -> np.ndarray:
-        frames = self._read(selection[0].start, selection[0].stop)
+        frames = self.read_slabs(selection[0].start, selection[0].stop)
         return np.ascontiguousarray(frames[(slice(None), *selection[1:])])
 
-    def _read(self, start: int, stop: int) -> np.ndarray:
+    def read_slabs(self, start: int, stop: int) -> np.ndarray:
         """Frames ``start:stop`` from the extractor, checked and transposed to the stored order."""
         frames = np.asarray(self._extractor.get_series(start_sample=start, end_sample=stop))
         check_frames(frames, (stop - start, *self._source_sample_shape), self._source_dtype, first_frame=start)

@@ -1,19 +1,10 @@
-"""Compression and chunking of the large datasets, chosen per backend."""
+"""How one large dataset is stored: its compression and chunks (each backend says how it applies them)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import attrs
-from hdmf.container import Data
-from hdmf.data_utils import DataIO
 
-from .chunking import ImagingDataIterator
 from .compressor import environment_problem
-from .parallel import DeferredData
-
-BACKENDS = ("hdf5", "zarr")
-
 
 COMPRESSIONS = ("gzip", None)
 
@@ -65,55 +56,3 @@ class DatasetConfiguration:
                     f"positive size per axis, none larger than the axis"
                 )
         return problems
-
-    def data_io(self, backend: str, chunks: tuple[int, ...] | None) -> tuple[type, dict[str, Any]]:
-        """The backend's DataIO class and its arguments for this configuration."""
-        if backend == "hdf5":
-            from hdmf.backends.hdf5 import H5DataIO
-
-            options = {"compression": self.compression, "compression_opts": self.compression_level} if self.compression else {}
-            return H5DataIO, {"chunks": chunks, **options}
-        if backend == "zarr":
-            import numcodecs
-            from hdmf_zarr.utils import ZarrDataIO
-
-            compressor = numcodecs.GZip(level=self.compression_level) if self.compression == "gzip" else False  # False: none
-            return ZarrDataIO, {"chunks": chunks, "compressor": compressor}
-        raise ValueError(f"unknown backend {backend!r}")
-
-
-def configure_series_data(
-    container: Any, backend: str, configuration: DatasetConfiguration, buffer_bytes: int | None = None
-) -> None:
-    """Wrap a container's streamed data for ``backend`` (compression; chunks from the iterator).
-
-    ``container`` is a series (its ``data`` field) or a table column (an hdmf ``Data``).
-    ``buffer_bytes`` re-plans a not yet consumed imaging iterator to read at most that much at a time.
-    """
-    is_column = isinstance(container, Data)
-    data = container.data if is_column else container.fields.get("data")
-    if buffer_bytes is not None and hasattr(data, "with_buffer") and not is_column:
-        container.fields["data"] = data = data.with_buffer(buffer_bytes)
-    data_io_class, data_io_kwargs = configuration.data_io(backend, getattr(data, "chunk_shape", None))
-    if is_column:
-        container.set_data_io(data_io_class, data_io_kwargs)
-    else:
-        container.set_data_io("data", data_io_class, data_io_kwargs)
-
-
-def defer_series_data(
-    series: Any, backend: str, configuration: DatasetConfiguration, buffer_bytes: int
-) -> ImagingDataIterator:
-    """Give hdmf an empty stand-in for a series' imaging data (shape, dtype, chunks, compression) and
-    return the re-planned source that :func:`~microscopy_builder.io.parallel.fill_dataset` stores later."""
-    source = series.fields["data"].with_buffer(buffer_bytes, chunk_shape=configuration.chunk_shape)
-    series.fields["data"] = DeferredData(source)
-    data_io_class, data_io_kwargs = configuration.data_io(backend, tuple(source.chunk_shape))
-    series.set_data_io("data", data_io_class, data_io_kwargs)
-    return source
-
-
-def is_wrapped(container: Any) -> bool:
-    """Whether a series' or column's data already sits in a DataIO (configured by an earlier call)."""
-    data = container.data if isinstance(container, Data) else container.fields.get("data")
-    return isinstance(data, DataIO)

@@ -8,56 +8,14 @@ are refused even then.
 
 from __future__ import annotations
 
-import errno
-import json
 import os
 import stat
 from pathlib import Path
 
-HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+from .backends import HDF5, ZARR, Backend
 
 
-def is_nwb_hdf5(path: Path) -> bool:
-    """Whether ``path`` is a regular HDF5 file whose root group is an NWBFile."""
-    return hdf5_state(path) == "nwb"
-
-
-def hdf5_state(path: Path) -> str:
-    """``"nwb"``, ``"busy"`` (an HDF5 file another program holds open for writing), ``"other"`` (HDF5, not
-    NWB) or ``"not hdf5"``."""
-    import h5py
-
-    try:
-        with open(path, "rb") as file:
-            signed = file.read(8) == HDF5_SIGNATURE
-    except OSError:
-        return "not hdf5"
-    try:
-        with h5py.File(path, "r") as file:
-            return "nwb" if _text(file.attrs.get("neurodata_type")) == "NWBFile" else "other"
-    except (OSError, ValueError) as error:
-        locked = "lock" in str(error).lower() or getattr(error, "errno", None) in (errno.EAGAIN, errno.EWOULDBLOCK)
-        if signed and locked:
-            return "busy"
-        return "not hdf5"
-
-
-def is_nwb_zarr(path: Path) -> bool:
-    """Whether ``path`` is a Zarr store (a folder with ``.zgroup``) whose root is an NWBFile."""
-    try:
-        if not (path / ".zgroup").is_file():
-            return False
-        attributes = json.loads((path / ".zattrs").read_text())
-    except (OSError, ValueError):
-        return False
-    return isinstance(attributes, dict) and attributes.get("neurodata_type") == "NWBFile"
-
-
-def _text(value: object) -> str | None:
-    return value.decode() if isinstance(value, bytes) else value if isinstance(value, str) else None
-
-
-def destination_problems(path: Path, backend: str, *, overwrite: bool) -> list[str]:
+def destination_problems(path: Path, backend: Backend, *, overwrite: bool) -> list[str]:
     """Why ``path`` cannot be written with this backend (empty when it can)."""
     shown = str(path)
     if _is_protected(path):
@@ -76,7 +34,7 @@ def destination_problems(path: Path, backend: str, *, overwrite: bool) -> list[s
     return []
 
 
-def _existing_problems(path: Path, backend: str, overwrite: bool) -> list[str]:
+def _existing_problems(path: Path, backend: Backend, overwrite: bool) -> list[str]:
     shown = str(path)
     kind = _kind(path)
     if kind is not None:
@@ -86,16 +44,16 @@ def _existing_problems(path: Path, backend: str, overwrite: bool) -> list[str]:
     if not overwrite:
         return [f"path: {shown!r} already exists; pass overwrite=True to replace it"]
     if path.is_dir():
-        if backend == "hdf5":
+        if backend is not ZARR:
             return [f"path: {shown!r} is a folder; an HDF5 file cannot replace it"]
-        if not is_nwb_zarr(path):
+        if not ZARR.holds_nwb(path):
             return [f"path: {shown!r} is a folder but not an NWB Zarr store (no .zgroup with an NWBFile root); "
                     f"microscopy-builder replaces only NWB files and stores, even with overwrite=True: "
                     f"write to another path"]
     else:
-        if backend == "zarr":
+        if backend is ZARR:
             return [f"path: {shown!r} is a file; a Zarr store (a folder) cannot replace it"]
-        state = hdf5_state(path)
+        state = HDF5.state(path)
         if state == "busy":
             return [f"path: {shown!r} is open for writing in another program (HDF5 keeps it locked); close it there "
                     f"first, or write to another path"]

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ValidationError
-from ..io.backend import io_class
+from ..io.backends import BACKENDS
 
 NOT_NWB = "not an NWB file (HDF5 or Zarr)"
 
@@ -61,7 +61,7 @@ class NwbHandle:
             raise ValidationError([f"{field}: {str(path)!r} is {NOT_NWB}; give the path of a file pynwb wrote"])
         # Files written by a process that never imported the extension read with its real classes.
         importlib.import_module("ndx_microscopy")
-        self._io = io_class(self.backend)(str(self.path), mode="r")
+        self._io = BACKENDS[self.backend].io_class()(str(self.path), mode="r")
         try:
             self.nwbfile = self._io.read()
         except Exception as error:  # noqa: BLE001 - whatever the reader says, the file is not usable

@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from .facts import SegmentationFacts
+
 #: property keys that say a ROI was accepted / rejected, most specific first
 ACCEPTED_KEYS = ("is_accepted", "accepted", "iscell")
 REJECTED_KEYS = ("is_rejected", "rejected")
@@ -33,46 +35,40 @@ CENTROIDS_KEY = "roi_centroids"
 STORABLE_KINDS = {"b": "booleans", "i": "integers", "u": "unsigned integers", "f": "floats", "U": "text", "S": "text"}
 
 
-def property_keys(source: Any) -> list[str]:
-    """Every property key the extractor has (``[]`` for an extractor without properties)."""
-    keys = source.get_property_keys() if hasattr(source, "get_property_keys") else []
-    return list(keys or [])
-
-
-def acceptance_keys(source: Any) -> tuple[str | None, str | None]:
+def acceptance_keys(facts: SegmentationFacts) -> tuple[str | None, str | None]:
     """The (accepted, rejected) property keys the extractor has, most specific first."""
-    keys = set(property_keys(source))
+    keys = set(facts.property_keys)
     accepted = next((k for k in ACCEPTED_KEYS if k in keys), None)
     rejected = next((k for k in REJECTED_KEYS if k in keys), None)
     return accepted, rejected
 
 
-def column_keys(source: Any, *, acceptance: bool = True, centroids: bool = True, axes: int = 2) -> list[str]:
+def column_keys(facts: SegmentationFacts, *, acceptance: bool = True, centroids: bool = True, axes: int = 2) -> list[str]:
     """The keys that become columns of their own name.
 
     Every key, but: ``roi_centroids`` when it becomes ``ROICentroids`` (or centroids are left out);
     the acceptance keys when acceptance is left out. ``axes`` is 2 for planar masks, 3 for volumes.
     """
     dropped = set() if acceptance else {*ACCEPTED_KEYS, *REJECTED_KEYS}
-    if not centroids or centroid_property_fits(source, axes):
+    if not centroids or centroid_property_fits(facts, axes):
         dropped.add(CENTROIDS_KEY)
-    return [key for key in property_keys(source) if key not in dropped]
+    return [key for key in facts.property_keys if key not in dropped]
 
 
-def centroid_property_fits(source: Any, axes: int) -> bool:
+def centroid_property_fits(facts: SegmentationFacts, axes: int) -> bool:
     """Whether ``roi_centroids`` holds one (row, column[, plane]) number triple / pair per ROI."""
-    if CENTROIDS_KEY not in property_keys(source):
+    if CENTROIDS_KEY not in facts.property_keys:
         return False
     try:
-        values = np.asarray(source.get_property(CENTROIDS_KEY, list(source.get_roi_ids())))
+        values = facts.property(CENTROIDS_KEY)
     except Exception:  # reported by property_problems, as a column of its own name
         return False
-    return values.dtype.kind in "iuf" and values.shape == (len(source.get_roi_ids()), axes)
+    return values.dtype.kind in "iuf" and values.shape == (len(facts.roi_ids), axes)
 
 
-def property_values(source: Any, key: str, roi_ids: list) -> np.ndarray:
-    """The values of one property for ``roi_ids``, as stored: native byte order, text as ``str``."""
-    values = np.asarray(source.get_property(key, roi_ids))
+def property_values(facts: SegmentationFacts, key: str) -> np.ndarray:
+    """The values of one property for every ROI, as stored: native byte order, text as ``str``."""
+    values = facts.property(key)
     if values.dtype.kind == "O":
         values = values.astype(str)
     if values.dtype.kind in "biuf" and values.dtype.byteorder not in ("=", "|"):
@@ -80,25 +76,25 @@ def property_values(source: Any, key: str, roi_ids: list) -> np.ndarray:
     return values
 
 
-def property_problems(source: Any, where: str, *, acceptance: bool = True, centroids: bool = True, axes: int = 2) -> list[str]:
+def property_problems(facts: SegmentationFacts, where: str, *, acceptance: bool = True, centroids: bool = True,
+                      axes: int = 2) -> list[str]:
     """Why a property to be written could not become a column: not one value (or vector) per ROI, a
     dtype no column holds, an object array that is not all text, a name NWB refuses. The keyword
     arguments are those of :func:`column_keys`."""
     problems = []
-    roi_ids = list(source.get_roi_ids())
-    accepted, rejected = acceptance_keys(source) if acceptance else (None, None)
-    for key in column_keys(source, acceptance=acceptance, centroids=centroids, axes=axes):
+    accepted, rejected = acceptance_keys(facts) if acceptance else (None, None)
+    for key in column_keys(facts, acceptance=acceptance, centroids=centroids, axes=axes):
         at = f"{where}.source property {key!r}"
         if not isinstance(key, str) or not key or "/" in key or ":" in key:
             problems.append(f"{at}: NWB column names are non-empty text without '/' or ':'; set the property "
                             f"under another name with extractor.set_property(name, values, ids)")
             continue
         try:
-            values = np.asarray(source.get_property(key, roi_ids))
+            values = facts.property(key)
         except Exception as error:  # an extractor's own failure, reported rather than raised mid-check
             problems.append(f"{at}: the extractor failed to give its values ({type(error).__name__}: {error})")
             continue
-        problems += _value_problems(values, len(roi_ids), at, acceptance_key=key in (accepted, rejected))
+        problems += _value_problems(values, len(facts.roi_ids), at, acceptance_key=key in (accepted, rejected))
     return problems
 
 

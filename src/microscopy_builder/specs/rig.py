@@ -12,12 +12,7 @@ from ..unknown import UNKNOWN
 from .fields import about, check_name, field_problems, optional_float, optional_str, required_number
 from .devices import (
     DeviceSpec,
-    DichroicMirrorSpec,
-    ExcitationSourceSpec,
     MicroscopeSpec,
-    ObjectiveLensSpec,
-    OpticalFilterSpec,
-    PhotodetectorSpec,
 )
 from .position import PositionSpec, position_problems
 

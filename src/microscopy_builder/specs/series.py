@@ -11,8 +11,7 @@ import numpy as np
 from .fields import (about, check_name, check_non_negative, check_positive, identity_field, optional_array,
                      optional_float, optional_str)
 from .rig import RigSpec
-from ..errors import SourceDataError
-from .sources import describe_shape, has_usable_rate, imaging_shape, native_timestamps, preflight
+from .source_checks import frames_of, series_data_problems, series_source_problems, timestamp_problems
 from .space import ImagingSpaceSpec
 
 Location = Literal["acquisition", "processing"]
@@ -143,99 +142,18 @@ class SeriesSpec:
             if name is not None:
                 check_name(problems, f"{where}.{field}", name)
         check_positive(problems, where, rate=self.rate, conversion=self.conversion)
-        frames = int(self.source.get_num_samples()) if hasattr(self.source, "get_num_samples") else None
-        problems += self.options.problems(where, frames)
+        problems += self.options.problems(where, frames_of(self.source))
 
         check_non_negative(problems, where, starting_time=self.starting_time)
         if self.timestamps is not None and self.rate is not None:
             problems.append(f"{where}: give either .timestamps(...) or .rate(...), not both")
         if self.timestamps is not None:
-            problems += _timestamp_problems(self.timestamps, f"{where}.timestamps")
+            problems += timestamp_problems(self.timestamps, f"{where}.timestamps")
         if self.source is not None:
-            problems += self._source_problems(where)
+            problems += series_source_problems(self, where)
         return problems
-
-    def _source_problems(self, where: str) -> list[str]:
-        problems: list[str] = []
-        source = self.source
-        if not all(hasattr(source, m) for m in ("get_series", "get_num_samples", "get_frame_shape")):
-            return [f"{where}.source: {type(source).__name__} is not a roiextractors ImagingExtractor"]
-        num_frames = int(source.get_num_samples())
-        if num_frames < 1:
-            problems.append(f"{where}.source: the extractor has no frames")
-        if self.timestamps is not None and len(self.timestamps) != num_frames:
-            problems.append(
-                f"{where}.timestamps: {len(self.timestamps)} timestamps for {num_frames} frames; give one per frame"
-            )
-        if self.timestamps is None and self.rate is None:
-            native = native_timestamps(source)
-            if native is not None and len(native) == num_frames:
-                problems += _timestamp_problems(native, f"{where}.source timestamps")
-            elif not has_usable_rate(source):
-                problems.append(
-                    f"{where}.source: the extractor reports no usable sampling rate "
-                    f"({source.get_sampling_frequency()!r}); give .rate(hz) or .timestamps(...)"
-                )
-        if self.space is not None:
-            problems += space_fit_problems(self.space, imaging_shape(source), f"{where}.source", what="frames")
-        return problems
-
 
     def data_problems(self, where: str | None = None) -> list[str]:
         """What makes the source's data unwritable as it is (its dtype, its first frame against its
-        declared shape and dtype, native timestamps of the wrong length): ``SourceDataError``s."""
-        where = where or f"series {self.name!r}"
-        source = self.source
-        if source is None or not hasattr(source, "get_series"):
-            return []
-        problems = []
-        try:
-            preflight(source, f"{where}.source")
-        except SourceDataError as error:
-            problems += error.problems
-        native = native_timestamps(source)
-        frames = int(source.get_num_samples())
-        if native is not None and native.ndim == 1 and len(native) != frames and self.timestamps is None and self.rate is None:
-            problems.append(
-                f"{where}.source: the extractor reports {len(native)} timestamps for {frames} frames; fix the "
-                f"extractor's times (extractor.set_times(...) with one per frame) or override them with "
-                f".timestamps(...) or .rate(...)"
-            )
-        return problems
-
-
-def _timestamp_problems(timestamps: np.ndarray, where: str) -> list[str]:
-    if timestamps.ndim != 1:
-        return [f"{where}: must be one-dimensional, got shape {timestamps.shape}"]
-    if not np.all(np.isfinite(timestamps)):
-        return [f"{where}: contains NaN or infinite values"]
-    if timestamps.size > 1 and np.any(np.diff(timestamps) <= 0):
-        first = int(np.argmax(np.diff(timestamps) <= 0))
-        return [f"{where}: must increase strictly; timestamp {first + 1} is not after timestamp {first}"]
-    if timestamps.size and timestamps[0] < 0:
-        return [f"{where}: must not be negative (times are seconds from the session start)"]
-    return []
-
-
-def space_fit_problems(space: ImagingSpaceSpec, shape: tuple[int, ...], where: str, *, what: str) -> list[str]:
-    """Problems fitting data of ``shape`` (rows, columns[, planes]) on ``space``: geometry and dimensions."""
-    if len(shape) == 3 and not space.is_volumetric:
-        return [
-            f"{where}: the {what} are volumetric ({describe_shape(shape)}) but space {space.name!r} is planar; "
-            f"describe it with .volumetric(voxel_size_um=(x, y, z)), or write each plane as a planar series "
-            f"with extractor.select_plane(i) on space.at_depth(depth_um)"
-        ]
-    if len(shape) == 2 and space.is_volumetric:
-        return [
-            f"{where}: the {what} are planar ({describe_shape(shape)}) but space {space.name!r} is volumetric; "
-            f"describe it with .planar(pixel_size_um=(x, y))"
-        ]
-    if space.dimensions is not None and len(space.dimensions) == len(shape):
-        expected = space.data_dimensions(shape)
-        if tuple(space.dimensions) != expected:
-            return [
-                f"{where}: space {space.name!r} has {space.dimensions_field} {space.axes} = {tuple(space.dimensions)} "
-                f"but the {what} are {describe_shape(shape)}, i.e. {space.axes} = {expected}; fix the space, or "
-                f"leave the dimensions out to take them from the data (a crop is a space of its own)"
-            ]
-    return []
+        declared shape and dtype, native timestamps of the wrong length): ``SourceDataError`` problems."""
+        return series_data_problems(self, where or f"series {self.name!r}")

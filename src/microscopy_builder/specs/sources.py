@@ -2,34 +2,27 @@
 
 Shapes are (rows, columns) for a plane, (rows, columns, planes) for a volume: roiextractors reports
 planar and volumetric data through different calls; these helpers give one answer for both, in
-roiextractors' own axis order.
+roiextractors' own axis order. They read the sources' facts (:mod:`~microscopy_builder.specs.facts`).
 """
 
 from __future__ import annotations
 
-import math
-import sys
 from typing import Any
 
 import numpy as np
 
 from ..errors import SourceDataError
+from .facts import imaging_facts, is_imaging_source, segmentation_facts, usable_rate
 
 
 def imaging_shape(source: Any) -> tuple[int, ...]:
     """(rows, columns[, planes]) of one sample of an ``ImagingExtractor``."""
-    shape = source.get_sample_shape() if getattr(source, "is_volumetric", False) else source.get_frame_shape()
-    return tuple(int(n) for n in shape)
+    return imaging_facts(source).shape
 
 
 def segmentation_shape(source: Any) -> tuple[int, ...]:
-    """(rows, columns[, planes]) of the masks of a ``SegmentationExtractor``.
-
-    Volumetric segmentations know their volume only through their masks' field of view.
-    """
-    masks = getattr(source, "_roi_masks", None)
-    shape = getattr(masks, "field_of_view_shape", None) or source.get_frame_shape()
-    return tuple(int(n) for n in shape)
+    """(rows, columns[, planes]) of the masks of a ``SegmentationExtractor``."""
+    return segmentation_facts(source).mask_shape
 
 
 def describe_shape(shape: tuple[int, ...]) -> str:
@@ -38,15 +31,8 @@ def describe_shape(shape: tuple[int, ...]) -> str:
 
 
 def native_timestamps(source: Any) -> np.ndarray | None:
-    """The extractor's own frame times (from the format or set with ``set_times``), else ``None``.
-
-    Every time the extractor holds is returned, so a vector of the wrong length is seen as it is
-    (roiextractors' ``get_timestamps()`` would cut a long one to the number of frames).
-    """
-    times = source.get_native_timestamps() if hasattr(source, "get_native_timestamps") else None
-    if times is None and hasattr(source, "has_time_vector") and source.has_time_vector():
-        times = source.get_timestamps(start_sample=0, end_sample=sys.maxsize)  # all of them, not the first n
-    return None if times is None else np.asarray(times, dtype="float64")
+    """An imaging or segmentation extractor's own frame times (see :func:`~.facts.native_times`), else ``None``."""
+    return (imaging_facts(source) if is_imaging_source(source) else segmentation_facts(source)).times
 
 
 #: numpy kinds NWB stores as numbers: booleans (as 0/1 uint8), signed and unsigned integers, floats
@@ -80,11 +66,7 @@ def dtype_problem(dtype: Any, where: str) -> str | None:
 
 def has_usable_rate(source: Any) -> bool:
     """Whether an extractor reports a finite positive sampling rate."""
-    rate = source.get_sampling_frequency() if hasattr(source, "get_sampling_frequency") else None
-    try:
-        return rate is not None and math.isfinite(float(rate)) and float(rate) > 0
-    except (TypeError, ValueError):
-        return False
+    return usable_rate(source.get_sampling_frequency() if hasattr(source, "get_sampling_frequency") else None) is not None
 
 
 def check_frames(frames: np.ndarray, expected_shape: tuple[int, ...], expected_dtype: np.dtype, *, first_frame: int) -> None:
