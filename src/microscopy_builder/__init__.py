@@ -11,7 +11,7 @@ from .batch import SessionJob, SessionResult, write_sessions
 from .builders import ImagingSpaceBuilder, RigBuilder, SegmentationBuilder, SeriesBuilder, StaticImageBuilder
 from .emit.placeholders import Placeholder, PlaceholderWarning
 from .io.dataset_config import DatasetConfiguration
-from .reading import MicroscopyImagingExtractor, MicroscopySegmentationExtractor
+from .reading import MicroscopyImagingExtractor, MicroscopySegmentationExtractor, Recording, read, translate
 from .errors import BuilderError, CompatibilityWarning, ConflictError, SourceDataError, ValidationError
 from .session import Session
 from .session_file import load_session_file
@@ -42,6 +42,7 @@ __all__ = [
     "PlaceholderWarning",
     "Position",
     "Problem",
+    "Recording",
     "RigBuilder",
     "RigSpec",
     "SegmentationBuilder",
@@ -60,6 +61,8 @@ __all__ = [
     "ValidationReport",
     "__version__",
     "load_session_file",
+    "read",
     "source_metadata",
+    "translate",
     "write_sessions",
 ]

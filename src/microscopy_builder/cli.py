@@ -114,6 +114,26 @@ def _convert(args: argparse.Namespace) -> int:
     return 0
 
 
+def _translate(args: argparse.Namespace) -> int:
+    """Write IN again in the chosen layout; what that layout cannot hold is printed as warnings."""
+    import warnings
+
+    from .emit.placeholders import PlaceholderWarning
+    from .errors import CompatibilityWarning
+    from .reading import translate
+
+    source = _existing(args.source)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        written = translate(source, args.output, format=args.format, backend=args.backend, overwrite=args.overwrite,
+                            progress=not args.quiet)
+    shown = dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, (CompatibilityWarning, PlaceholderWarning)))
+    for message in shown:
+        print(f"microscopy-builder: warning: {message}", file=sys.stderr)
+    print(f"wrote {written}")
+    return 0
+
+
 def _describe(args: argparse.Namespace) -> int:
     """Write (or print) a session file pre-filled from what SOURCE's files record."""
     from .acquisition.describe import describe
@@ -214,6 +234,18 @@ def build_parser() -> argparse.ArgumentParser:
                               "checked are refused. Only for data you trust: unpickling can run any code")
     convert.add_argument("--allow-outside-includes", action="store_true",
                          help="let include: name files outside the session file's folder")
+    translate = command("translate", _translate, "write an NWB file again in the other layout (or the same)",
+                        "Read IN (HDF5 or Zarr, legacy or ndx-microscopy; this library's, NeuroConv's or pynwb's) "
+                        "and write its optical physiology to OUT in the chosen layout, streaming the data with a "
+                        "progress bar. IN is never changed; what the chosen layout cannot hold is printed as a "
+                        "warning naming the object and field.")
+    translate.add_argument("source", metavar="IN", help="the NWB file (.nwb) or Zarr store (.nwb.zarr) to read")
+    translate.add_argument("-o", "--output", metavar="OUT", required=True, help="the NWB file to write")
+    translate.add_argument("--format", required=True, choices=("ndx-microscopy", "legacy"),
+                           help="ndx-microscopy (upgrade a legacy file) or legacy (core NWB only)")
+    translate.add_argument("--backend", choices=("hdf5", "zarr"), help="hdf5 (default) or zarr; a .zarr output selects zarr")
+    translate.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    translate.add_argument("--quiet", action="store_true", help="no progress bar")
     command("inspect", _inspect, "print what an NWB file holds for optical physiology",
             "Print a readable tree of an NWB file (HDF5 or Zarr, any writer): devices, rigs, channels, "
             "indicators, imaging spaces, series with shape, dtype, rate and duration, segmentations and traces.",

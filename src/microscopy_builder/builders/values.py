@@ -76,7 +76,7 @@ def _fits_one(annotation: Any, value: Any) -> str | None:
 
 def _fits_array(value: Any) -> str | None:
     """An array, or numbers nested in lists as an array would hold them (the specs check shapes and dtypes)."""
-    if isinstance(value, np.ndarray):
+    if isinstance(value, np.ndarray) or hasattr(type(value), "__array__"):  # numpy's array protocol (a lazy image)
         return None
     if value is None or isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__iter__"):
         return "type"

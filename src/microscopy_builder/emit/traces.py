@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import attrs
 
-from ..specs import TRACE_KINDS
-
 
 @attrs.frozen
 class TraceKind:

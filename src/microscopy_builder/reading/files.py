@@ -86,6 +86,18 @@ class NwbHandle:
         found = {self.path_of(obj): obj for obj in self.nwbfile.objects.values() if has_type(obj, wanted)}
         return dict(sorted(found.items()))
 
+    def stored_links(self, obj: Any) -> dict[str, Any]:
+        """``{link name: target object}`` of the links ``obj``'s group stores in the file.
+
+        hdmf fills every field whose target type matches a link on read (one ``emission_filter``
+        link of a ``MicroscopyRig`` also shows as its ``excitation_filter``); the stored link names
+        say which field the file holds.
+        """
+        builder = self._io.manager.get_builder(obj) if self._io is not None else None
+        if builder is None:
+            return {}
+        return {name: self._io.manager.construct(link.builder) for name, link in builder.links.items()}
+
     def path_of(self, obj: Any) -> str:
         """Where ``obj`` is stored inside the file, e.g. ``acquisition/TwoPhotonSeries``."""
         builder = self._io.manager.get_builder(obj) if self._io is not None else None

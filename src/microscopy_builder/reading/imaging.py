@@ -17,6 +17,7 @@ import numpy as np
 from roiextractors import ImagingExtractor
 
 from ..errors import ValidationError
+from .chunks import read_frames
 from .files import NDX_SERIES_TYPES, SERIES_TYPES, FileBacked, NwbHandle, choose, has_type
 from .times import SeriesTimes
 
@@ -122,8 +123,8 @@ class MicroscopyImagingExtractor(FileBacked, ImagingExtractor):
     # -- frames -----------------------------------------------------------------------------------
     def get_series(self, start_sample: int | None = None, end_sample: int | None = None) -> np.ndarray:
         self._check_open()
-        stored = self._data[slice(start_sample, end_sample)]
-        return np.asarray(stored).transpose(self._axes)
+        start, stop, _ = slice(start_sample, end_sample).indices(self._num_samples)
+        return read_frames(self._data, start, max(start, stop), self._axes)
 
     def get_samples(self, sample_indices: Sequence[int] | np.ndarray) -> np.ndarray:
         """The samples at ``sample_indices`` (any order, repeats allowed), reading only those samples."""

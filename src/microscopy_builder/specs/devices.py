@@ -41,6 +41,18 @@ class DeviceModelSpec:
         return f"{self.device_kind}/{self.name}"
 
 
+class FieldsOfRole:
+    """A class attribute: the names of a device kind's own fields of one role (the fields every device
+    has excluded), in declaration order, read from the fields' declarations."""
+
+    def __init__(self, role: str) -> None:
+        self.role = role
+
+    def __get__(self, instance: Any, owner: type) -> tuple[str, ...]:
+        common = {field.name for field in attrs.fields(DeviceSpec)}
+        return tuple(field.name for field in attrs.fields(owner) if field.name not in common and info(field).role == self.role)
+
+
 @attrs.frozen(kw_only=True)
 class DeviceSpec:
     """Fields every device has. ``model`` is the product's model name or number.
@@ -52,6 +64,8 @@ class DeviceSpec:
 
     kind: ClassVar[str] = "device"
     label: ClassVar[str] = "device"
+    model_properties = FieldsOfRole("model")
+    instance_properties = FieldsOfRole("instance")
 
     name: str = attrs.field(metadata=about("The device's name in the file", unknown=False))
     key: str = attrs.field(default=attrs.Factory(_key_default, takes_self=True),
@@ -64,9 +78,8 @@ class DeviceSpec:
 
     def _values(self, role: str) -> tuple[tuple[str, Any], ...]:
         """Given values of this kind's own fields of ``role`` (the common fields above excluded), in declaration order."""
-        common = {field.name for field in attrs.fields(DeviceSpec)}
-        return tuple((field.name, getattr(self, field.name)) for field in attrs.fields(type(self))
-                     if field.name not in common and info(field).role == role and getattr(self, field.name) is not None)
+        names = self.model_properties if role == "model" else self.instance_properties
+        return tuple((name, getattr(self, name)) for name in names if getattr(self, name) is not None)
 
     def model_spec(self) -> DeviceModelSpec | None:
         """The device model, or ``None`` when nothing about the model was given."""
