@@ -266,3 +266,10 @@ def test_a_value_a_spec_refuses_while_being_read_names_its_place():
     with pytest.raises(mb.ValidationError) as error:
         structure(mb.Indicator, {"injection": {"volume_ul": 0.1}}, "rigs.R.indicator")
     assert set(error.value.problems) == {"rigs.R.indicator.label: required", "rigs.R.indicator.injection.construct_name: required"}
+
+
+def test_a_device_kind_lists_its_model_and_instance_fields_from_their_roles():
+    assert devices.PhotodetectorSpec.model_properties == ("detector_type", "wavelength_range_nm")
+    assert devices.PhotodetectorSpec.instance_properties == ("gain", "gain_unit", "binning")
+    detector = devices.PhotodetectorSpec(name="PMT", gain=2.0, detector_type="PMT")
+    assert detector.instance_values() == (("gain", 2.0),) and detector.model_spec().properties == (("detector_type", "PMT"),)
