@@ -146,3 +146,10 @@ def test_cli_reports_user_errors_in_one_line(tmp_path, capsys):
     assert main(["demo", str(blocker)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("microscopy-builder: error:") and err.count("\n") == 1
+
+
+def test_a_demo_frame_too_small_for_its_neurons_is_refused_not_an_endless_loop():
+    from microscopy_builder.demo import demo_recording
+
+    with pytest.raises(ValueError, match="do not fit in 32 x 32 pixels"):
+        demo_recording(num_frames=5, rows=32, columns=32)

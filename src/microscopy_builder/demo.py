@@ -159,10 +159,15 @@ def _disks(rng: np.random.Generator, rows: int, columns: int) -> np.ndarray:
     """(rows, columns, rois) binary disks that do not touch, away from the edges."""
     y, x = np.mgrid[:rows, :columns]
     margin, centres = ROI_RADIUS_PX + 2, []
-    while len(centres) < NUM_ROIS:
+    for _ in range(1000 * NUM_ROIS):
+        if len(centres) == NUM_ROIS:
+            break
         centre = rng.uniform(margin, (rows - margin, columns - margin))
         if all(np.hypot(*(centre - other)) > 2 * ROI_RADIUS_PX + 3 for other in centres):
             centres.append(centre)
+    else:
+        raise ValueError(f"{NUM_ROIS} separate neurons of radius {ROI_RADIUS_PX} px do not fit in {rows} x {columns} "
+                         f"pixels; use a larger frame (the default is 128 x 128)")
     return np.stack([((y - cy) ** 2 + (x - cx) ** 2 <= ROI_RADIUS_PX**2) for cy, cx in centres], axis=-1).astype("float32")
 
 
