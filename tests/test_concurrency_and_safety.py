@@ -30,7 +30,8 @@ def test_sessions_written_from_several_threads_at_once_are_each_correct(tmp_path
 
     with ThreadPoolExecutor(max_workers=6) as pool:
         paths = list(pool.map(convert, range(12)))
-    assert shared_series._source is None and shared_series._description is None  # the shared builder never changed
+    # the shared builder never changed
+    assert shared_series.draft.get("source") is None and shared_series.draft.get("description") is None
     for index, path in enumerate(paths):
         expected = generate_dummy_imaging_extractor(num_rows=24, num_columns=30, num_samples=90, seed=index).get_series()
         with read(path) as nwbfile:

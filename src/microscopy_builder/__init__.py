@@ -1,7 +1,10 @@
 """microscopy-builder: describe a microscope and calcium-imaging recordings, get complete NWB files.
 
-Public names are the builders, ``Session``, the value types users pass to builders, and the errors.
+Public names are the builders, ``Session``, the specs ``Session.add`` takes, the value types users pass
+to builders, and the errors.
 """
+
+from importlib.metadata import PackageNotFoundError, version
 
 from .acquisition import SourceMetadata, source_metadata
 from .batch import SessionJob, SessionResult, write_sessions
@@ -11,13 +14,18 @@ from .io.dataset_config import DatasetConfiguration
 from .reading import MicroscopyImagingExtractor, MicroscopySegmentationExtractor, Recording, read, translate
 from .errors import BuilderError, CompatibilityWarning, ConflictError, SourceDataError, ValidationError
 from .session import Session
+from .session_file import load_session_file
+from .specs import ImagingSpaceSpec, RigSpec, SegmentationSpec, SeriesSpec, StaticImageSpec
 from .specs import IndicatorSpec as Indicator
 from .validation import Problem, ValidationReport
 from .specs import InjectionSpec as Injection
 from .specs import PositionSpec as Position
 from .unknown import UNKNOWN
 
-__version__ = "0.1.0"
+try:
+    __version__ = version("microscopy-builder")
+except PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "BuilderError",
@@ -25,6 +33,7 @@ __all__ = [
     "ConflictError",
     "DatasetConfiguration",
     "ImagingSpaceBuilder",
+    "ImagingSpaceSpec",
     "Indicator",
     "Injection",
     "MicroscopyImagingExtractor",
@@ -35,17 +44,23 @@ __all__ = [
     "Problem",
     "Recording",
     "RigBuilder",
+    "RigSpec",
     "SegmentationBuilder",
+    "SegmentationSpec",
     "SeriesBuilder",
+    "SeriesSpec",
     "Session",
     "SessionJob",
     "SessionResult",
     "SourceDataError",
     "SourceMetadata",
     "StaticImageBuilder",
+    "StaticImageSpec",
     "UNKNOWN",
     "ValidationError",
     "ValidationReport",
+    "__version__",
+    "load_session_file",
     "read",
     "source_metadata",
     "translate",

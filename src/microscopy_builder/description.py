@@ -20,7 +20,7 @@ from .rules.names import name_problems
 from .rules.planes import plane_problems
 from .rules.report import validation_report
 from .specs import ImagingSpaceSpec, RigSpec, SegmentationSpec, SeriesSpec, StaticImageSpec
-from .specs._fields import nul_problems
+from .specs.fields import nul_problems
 from .specs.facts import probing
 from .specs.sources import imaging_shape, segmentation_shape
 from .specs.walk import plain_values

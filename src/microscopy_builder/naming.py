@@ -17,7 +17,7 @@ import unicodedata
 
 import attrs
 
-from .specs._fields import name_problem
+from .specs.fields import name_problem
 
 
 @attrs.frozen

@@ -10,7 +10,7 @@ from typing import Any
 from pynwb import NWBFile
 
 from .errors import ValidationError
-from .specs._fields import nul_problems
+from .specs.fields import nul_problems
 from .subject import subject_from_mapping
 
 

@@ -40,6 +40,7 @@ from typing import Any
 import attrs
 
 from .builders import ImagingSpaceBuilder, RigBuilder, SegmentationBuilder, SeriesBuilder
+from .builders.rig import channel_names
 from .builders.schema import shown
 from .builders.sources import extractor_call
 from .errors import BuilderError, ValidationError
@@ -153,7 +154,7 @@ def locate(problem: str, rigs: Mapping[str, RigBuilder]) -> str:
         return problem
     kind, name, rest = match.groups()
     if kind == "rig" and name in rigs:
-        order = [c.name for c in rigs[name]._channels]
+        order = channel_names(rigs[name])
         rest = re.sub(r"channels\['([^']*)'\]", lambda m: f"channels[{order.index(m.group(1))}]" if m.group(1) in order
                       else m.group(0), rest)
     return f"{_KIND_SECTION[kind]}.{name}{rest}"

@@ -1,6 +1,6 @@
 """Fluent builders: each call returns a new builder; ``build()`` returns a frozen spec."""
 
-from ._base import Builder
+from .base import Builder
 from .rig import RigBuilder
 from .segmentation import SegmentationBuilder
 from .series import SeriesBuilder

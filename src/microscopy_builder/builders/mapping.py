@@ -1,392 +1,371 @@
-"""Builders as plain mappings and back: the form session files (YAML) take.
+"""Builders as plain mappings and back: the form session files (YAML) take, derived from the builders' calls.
 
-Each mapping names the builder calls it stands for (``microscope``, ``emission_filter``,
-``channels``, ``planar``, ``line_scan``, ...) with their keyword arguments, so a file reads like
-the Python chain and maps one-to-one onto it. Values are plain YAML types (text, numbers, lists,
-mappings); nested values (indicators, injections, positions) are mappings of their fields.
+Each key of a mapping names a builder call (``microscope``, ``emission_filter``, ``planar``,
+``line_scan``, ``rate``, ...) and holds its arguments, so a file reads like the Python chain and
+maps one-to-one onto it. How a call's arguments stand in a file is its *form*:
+
+* :class:`Auto` (the default): a call of no parameter is ``true``; of one, its value; of more, a
+  mapping of its parameters (``rate: {rate_hz: 30, starting_time: 0.5}``);
+* :class:`Flat`: each parameter under its own key (``control`` and ``control_description``);
+* :class:`ListOf`, :class:`OneOrList`, :class:`ByKey`: calls that add one item per name (channels,
+  devices, traces);
+* a few forms of their own (an extractor, a plane at depth, summary images).
+
+Every form gives the schema check of its keys (:mod:`.schema`) from the parameters' types, so a
+field added to a spec is written, read and checked without being listed again. Values are plain
+YAML types; ``mb.UNKNOWN`` is the text ``UNKNOWN``; rigs, spaces and series are named.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
-import numpy as np
 
 from ..errors import ValidationError
-from ..specs import ChannelSpec, IndicatorSpec, InjectionSpec, PositionSpec
-from ..unknown import UNKNOWN, UNKNOWN_TEXT
-from ..specs.rig import OPTICAL_SLOTS
 from . import schema
+from .calls import Argument, Call, Item, arguments_of
 from .sources import extractor_from_dict, extractor_to_dict
+from .conversion import from_text, spec_class_of, structure, unstructure
+from .values import derived, fits, same
 
-ILLUMINATIONS = ("line_scan", "plane_acquisition", "random_access_scan")
+
+@attrs.frozen
+class Context:
+    """What loading a mapping needs beyond it: the builders names refer to, the folder paths are relative to."""
+
+    tables: Mapping[str, Mapping[str, Any]]
+    base_folder: Any = None
 
 
-def from_text(value: Any) -> Any:
-    """A mapping read from a file, with every ``UNKNOWN`` text (at any depth) as ``mb.UNKNOWN``."""
-    if isinstance(value, str) and value == UNKNOWN_TEXT:
-        return UNKNOWN
-    if isinstance(value, Mapping):
-        return {name: from_text(item) for name, item in value.items()}
-    if isinstance(value, list):
-        return [from_text(item) for item in value]
+def _arguments(call: Call, builder_class: type) -> tuple[Argument, ...]:
+    return arguments_of(call, builder_class.spec_class)
+
+
+def _value_at(holder: Any, path: str) -> Any:
+    for part in path.split("."):
+        holder = holder.get(part) if isinstance(holder, Mapping) else getattr(holder, part, None)
+    return holder
+
+
+def _field_default(spec_class: type, path: str) -> Any:
+    """The spec's default for a dotted field path (``None`` for a derived or required field)."""
+    from .calls import nested_class
+
+    *outer, last = path.split(".")
+    for name in outer:
+        spec_class = nested_class(spec_class, name)
+    default = attrs.fields_dict(spec_class)[last].default
+    if isinstance(default, attrs.Factory):
+        return default.factory() if not default.takes_self else None
+    return None if default is attrs.NOTHING else default
+
+
+def _given(builder: Any, argument: Argument) -> Any:
+    """What a parameter's field holds in the builder's draft, or ``None`` when it holds the spec's default."""
+    value = _value_at(builder.draft, argument.param.field)
+    default = _field_default(builder.spec_class, argument.param.field)
+    if value is None or (default is not None and same(value, default)):
+        return None
     return value
 
 
-def plain(value: Any) -> Any:
-    """A spec, tuple or array as YAML-ready values (``None`` fields left out; ``mb.UNKNOWN`` as ``UNKNOWN``)."""
-    if value is UNKNOWN:
-        return UNKNOWN_TEXT
-    if attrs.has(type(value)):
-        return spec_fields(value)
-    if isinstance(value, (tuple, list)):
-        return [plain(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-def spec_fields(spec: Any, *, skip: tuple[str, ...] = ()) -> dict[str, Any]:
-    """A spec's given fields by argument name; ``key`` only when it differs from the name."""
-    out = {}
-    for field in attrs.fields(type(spec)):
-        if not field.init or field.name in skip:
-            continue
-        value = getattr(spec, field.name)
-        if value is None or (field.name == "key" and value in (getattr(spec, "name", None), getattr(spec, "label", None))):
-            continue
-        if isinstance(field.default, attrs.Factory) and field.name != "key" and _derived(spec, field.name):
-            continue  # the spec derives it (e.g. a band filter's type): leave it to be derived again
-        out[field.alias or field.name] = plain(value)
+def to_file(argument: Argument, value: Any) -> Any:
+    """A parameter's value as a file holds it: rigs, spaces and series by name, specs as mappings."""
+    if argument.param.refers_to is not None:
+        return getattr(value, "name", value)
+    out = unstructure(value)
+    nested = spec_class_of(argument.annotation)
+    if nested is not None and isinstance(out, dict) and list(out) == [attrs.fields(nested)[0].name] \
+            and fits(argument.annotation, out[attrs.fields(nested)[0].name]) is None:
+        return next(iter(out.values()))  # an indicator of a label only is its label
     return out
 
 
-def _derived(spec: Any, name: str) -> bool:
-    """Whether a field's value is what the spec derives when the field is not given."""
-    given = {f.alias or f.name: getattr(spec, f.name) for f in attrs.fields(type(spec)) if f.init and f.name != name}
-    try:
-        return getattr(type(spec)(**given), name) == getattr(spec, name)
-    except (TypeError, ValueError):
-        return False
+def from_file(argument: Argument, value: Any, where: str, context: Context) -> Any:
+    """A parameter's value read from a file: names looked up, mappings made into specs, ``UNKNOWN`` read."""
+    refers_to = argument.param.refers_to
+    if refers_to is not None:
+        table = context.tables[refers_to]
+        if value not in table:
+            kind = refers_to.removesuffix("s")
+            raise ValidationError([f"{where}: no {kind} named {value!r} in the file (its {refers_to}: "
+                                   f"{', '.join(map(str, table)) or 'none'})"])
+        return table[value]
+    nested = spec_class_of(argument.annotation)
+    if nested is not None and isinstance(value, Mapping):
+        return structure(nested, value, where)
+    return from_text(value) if argument.about.unknown else value
 
 
-def _checked(data: Any, where: str, known: tuple[str, ...]) -> dict[str, Any]:
-    if not isinstance(data, Mapping):
-        raise ValidationError([f"{where}: must be a mapping of fields, got {type(data).__name__}"])
-    unknown = sorted(set(data) - set(known))
-    if unknown:
-        raise ValidationError([f"{where}: unknown field(s) {', '.join(map(str, unknown))}; known fields are {', '.join(known)}"])
-    return dict(data)
+def _required(argument: Argument) -> str:
+    doc = argument.doc[:1].lower() + argument.doc[1:] if argument.doc else "its value"
+    return f"give {argument.name} ({doc}{', in ' + argument.about.unit if argument.about.unit else ''})"
 
 
-# -- rigs -----------------------------------------------------------------------------------------------
-def rig_to_dict(builder: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {} if builder.key is None else {"key": builder.key}
-    if builder._description is not None:
-        out["description"] = builder._description
-    if builder._optical_path_scheme is not None:
-        out["optical_path_scheme"] = builder._optical_path_scheme
-    for slot, device in builder._devices:
-        fields = spec_fields(device)
-        if slot == "microscope" and fields.get("name") == builder.name:
-            del fields["name"]
-        if slot in out:  # several devices of one kind: a list of them
-            out[slot] = [*(out[slot] if isinstance(out[slot], list) else [out[slot]]), fields]
+def check_of(argument: Argument) -> schema.Check:
+    """The check of a parameter's value in a file: a name where the file names a rig, space or series, a
+    list where the call takes any number of values (``traces: [raw, dff]``)."""
+    if argument.param.refers_to is not None:
+        return schema.text
+    check = schema.check_for(argument.annotation)
+    return schema.list_of(check) if argument.kind == "varargs" else check
+
+
+def mapping_check(arguments: tuple[Argument, ...]) -> schema.Check:
+    """A mapping of the parameters (keyword arguments) of a call."""
+    return schema.fields({a.name: check_of(a) for a in arguments if a.kind != "varargs"},
+                         required={a.name: _required(a) for a in arguments if a.default is schema.REQUIRED})
+
+
+def _call(builder: Any, call: Call, arguments: tuple[Argument, ...], given: Mapping[str, Any], where: str,
+          context: Context, keys: tuple[str, ...] | None = None) -> Any:
+    """Call ``call`` with the file's values of its parameters (``keys``: where each stands, when not under ``where``)."""
+    places = {a.name: f"{where}.{a.name}" for a in arguments} if keys is None else \
+        {a.name: f"{where}.{key}" for a, key in zip(arguments, keys)}
+    values = {a.name: from_file(a, given[a.name], places[a.name], context) for a in arguments if a.name in given}
+    varargs = [values.pop(a.name) for a in arguments if a.kind == "varargs" and a.name in values]
+    return getattr(builder, call.name)(*(varargs[0] if varargs else ()), **values)
+
+
+# -- forms ---------------------------------------------------------------------------------------------------
+@attrs.frozen
+class Auto:
+    """No parameter: ``key: true``; one: ``key: value``; more: ``key: {parameter: value, ...}``.
+
+    ``key`` defaults to the call's name; ``flag`` is the value standing for the call made without
+    arguments (two calls may share a key, ``grouped: false`` standing for ``ungrouped()``);
+    ``null``: a null value also stands for the call without arguments.
+    """
+
+    key: str | None = None
+    flag: Any = None
+    null: bool = False
+
+    def keys(self, call: Call) -> tuple[str, ...]:
+        return (self.key or call.name,)
+
+    def checks(self, call: Call, builder_class: type) -> dict[str, schema.Check]:
+        arguments = _arguments(call, builder_class)
+        if not arguments:
+            check = schema.boolean
+        elif len(arguments) == 1:
+            check = check_of(arguments[0])
         else:
-            out[slot] = fields
-    if builder._channels:
-        out["channels"] = [_channel_dict(c) for c in builder._channels]
-    return out
+            check = mapping_check(arguments)
+        if self.flag is not None and arguments:
+            check = schema.either(schema.boolean, check)
+        return {self.keys(call)[0]: schema.optional(check) if self.null else check}
+
+    def export(self, call: Call, builder: Any) -> dict[str, Any]:
+        arguments = _arguments(call, type(builder))
+        values = _item_values(call, builder) if isinstance(call, Item) else _set_values(call, builder, arguments)
+        if values is None:
+            return {}
+        if not arguments:
+            return {self.keys(call)[0]: True if self.flag is None else self.flag}
+        one = len(arguments) == 1
+        return {self.keys(call)[0]: next(iter(values.values())) if one else values}
+
+    def load(self, call: Call, builder: Any, data: Mapping[str, Any], where: str, context: Context) -> Any:
+        key = self.keys(call)[0]
+        if key not in data:
+            return builder
+        value, arguments = data[key], _arguments(call, type(builder))
+        if not arguments or (isinstance(value, bool) and self.flag is not None):  # another call may share the key
+            return getattr(builder, call.name)() if value is (True if self.flag is None else self.flag) else builder
+        if value is None and self.null:
+            return getattr(builder, call.name)()
+        if len(arguments) == 1:
+            return _call(builder, call, arguments, {arguments[0].name: value}, where, context, keys=(key,))
+        return _call(builder, call, arguments, dict(value), f"{where}.{key}", context)
 
 
-def _channel_dict(channel: Any) -> dict[str, Any]:
-    fields = spec_fields(channel)
-    indicator = channel.indicator
-    if isinstance(indicator, IndicatorSpec) and spec_fields(indicator) == {"label": indicator.label}:
-        fields["indicator"] = indicator.label
-    return fields
+def _set_values(call: Call, builder: Any, arguments: tuple[Argument, ...]) -> dict[str, Any] | None:
+    """The file values of a call that sets fields, or ``None`` when the builder's draft shows no such call."""
+    constants = dict(getattr(call, "constants", ()))
+    if any(not same(_value_at(builder.draft, path) if path in builder.draft else _field_default(builder.spec_class, path),
+                      value) for path, value in constants.items()):
+        return None
+    values = {a.name: to_file(a, v) for a in arguments if (v := _given(builder, a)) is not None}
+    made_by_constants = any(not same(_field_default(builder.spec_class, p), v) for p, v in constants.items())
+    return values if values or made_by_constants else None
 
 
-def rig_from_dict(cls: type, name: str, data: Mapping[str, Any], where: str) -> Any:
-    schema.validate(schema.RIG, data, where)
-    data = _checked(data, where, ("key", "description", "optical_path_scheme", "microscope", *OPTICAL_SLOTS, "channels"))
-    builder = cls(name, key=data.pop("key", None))
-    for field in ("description", "optical_path_scheme"):
-        if field in data:
-            builder = getattr(builder, field)(data.pop(field))
-    for slot in ("microscope", *OPTICAL_SLOTS):
-        if slot not in data:
+def _item_values(call: Item, builder: Any, item: Any = None) -> dict[str, Any] | None:
+    """The file values of an item call: its item's fields, by parameter, but those the spec or the call
+    would give it anyway (defaults, a key equal to the name, a derived filter type)."""
+    item = builder.draft.get(call.into) if item is None else item
+    if type(item) is not call.spec:
+        return None
+    defaults = {name: make(builder) for name, make in call.defaults}
+    out = {}
+    for argument in _arguments(call, type(builder)):
+        field = argument.param.field
+        value = _value_at(item, field)
+        if value is None or same(value, _field_default(call.spec, field)) or same(value, defaults.get(argument.name)) \
+                or ("." not in field and derived(item, field)):
             continue
-        given = data.pop(slot)
-        entries = list(enumerate(given)) if isinstance(given, list) else [(None, given)]
-        for index, entry in entries:
-            place = f"{where}.{slot}" if index is None else f"{where}.{slot}[{index}]"
-            fields = _checked(from_text(entry), place, _device_fields(builder, slot))
-            if slot != "microscope" and "name" not in fields:
-                raise ValidationError([f"{place}.name: required; name the device"])
-            if isinstance(fields.get("lens_position"), Mapping):
-                fields["lens_position"] = position_from_dict(fields["lens_position"], f"{place}.lens_position")
-            builder = getattr(builder, slot)(**fields)
-    channels = data.pop("channels", [])
-    if not isinstance(channels, list):
-        raise ValidationError([f"{where}.channels: must be a list of channels"])
-    channel_fields = tuple(f.name for f in attrs.fields(ChannelSpec) if f.init)
-    for index, channel in enumerate(channels):
-        fields = _checked(from_text(channel), f"{where}.channels[{index}]", channel_fields)
-        if "name" not in fields:
-            raise ValidationError([f"{where}.channels[{index}].name: required; name the channel"])
-        if isinstance(fields.get("indicator"), Mapping):
-            fields["indicator"] = indicator_from_dict(fields["indicator"], f"{where}.channels[{index}].indicator")
-        builder = builder.channel(fields.pop("name"), **fields)
-    return builder
-
-
-def _device_fields(builder: Any, slot: str) -> tuple[str, ...]:
-    return tuple(f.alias or f.name for f in attrs.fields(schema.DEVICE_SPECS[slot]) if f.init)
-
-
-def indicator_from_dict(data: Mapping[str, Any], where: str) -> IndicatorSpec:
-    fields = _checked(data, where, tuple(f.name for f in attrs.fields(IndicatorSpec)))
-    if isinstance(fields.get("injection"), Mapping):
-        injection = _checked(fields["injection"], f"{where}.injection", tuple(f.name for f in attrs.fields(InjectionSpec)))
-        if isinstance(injection.get("position"), Mapping):
-            injection["position"] = position_from_dict(injection["position"], f"{where}.injection.position")
-        fields["injection"] = _construct(InjectionSpec, injection, f"{where}.injection")
-    return _construct(IndicatorSpec, fields, where)
-
-
-def position_from_dict(data: Mapping[str, Any], where: str) -> PositionSpec:
-    return _construct(PositionSpec, _checked(data, where, tuple(f.name for f in attrs.fields(PositionSpec))), where)
-
-
-def _construct(spec_class: type, fields: dict[str, Any], where: str) -> Any:
-    try:
-        return spec_class(**fields)
-    except (TypeError, ValueError) as error:
-        raise ValidationError([f"{where}: {error}"]) from None
-
-
-# -- imaging spaces -------------------------------------------------------------------------------------------
-def space_to_dict(builder: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if builder._base is not None:
-        base_key, base_name = builder._base
-        out["at_depth"] = {"base": base_name, "depth_um": builder._depth_um}
-        if base_key != base_name:
-            out["at_depth"]["base_key"] = base_key
-    if builder._base is None and builder.key is not None:
-        out["key"] = builder.key
-    elif builder._base is not None and builder.key != f"{builder._base[0]}_{float(builder._depth_um):g}um":
-        out["key"] = builder.key
-    if builder._pixel_size_um is not None:
-        volumetric = builder._geometry == "volumetric"
-        grid = {("voxel_size_um" if volumetric else "pixel_size_um"): list(builder._pixel_size_um)}
-        if builder._dimensions is not None:
-            grid["dimensions_in_voxels" if volumetric else "dimensions_in_pixels"] = list(builder._dimensions)
-        out[builder._geometry] = grid
-    for field in ("anatomical_target", "description"):
-        if getattr(builder, f"_{field}") is not None:
-            out[field] = getattr(builder, f"_{field}")
-    if builder._fov_center is not None:
-        out["fov_center"] = spec_fields(builder._fov_center)
-    if builder._origin is not None:
-        out["origin"] = spec_fields(builder._origin)
-    if builder._illumination is not None:
-        kind = builder._illumination.kind
-        fields = spec_fields(builder._illumination)
-        out[kind if kind in ILLUMINATIONS else "illumination"] = fields if kind in ILLUMINATIONS else fields.get("description")
+        out[argument.name] = to_file(argument, value)
     return out
 
 
-def space_from_dict(cls: type, name: str, data: Mapping[str, Any], where: str) -> Any:
-    schema.validate(schema.SPACE, data, where)
-    data = _checked(from_text(data), where, ("key", "at_depth", "planar", "volumetric", "anatomical_target", "description",
-                                  "fov_center", "origin", "illumination", *ILLUMINATIONS))
-    depth = data.pop("at_depth", None)
-    if depth is not None:
-        depth = _checked(depth, f"{where}.at_depth", ("base", "base_key", "depth_um"))
-        builder = cls(depth.get("base", name), key=depth.get("base_key"))
-    else:
-        builder = cls(name, key=data.pop("key", None))
-    for geometry in ("planar", "volumetric"):
-        if geometry in data:
-            builder = getattr(builder, geometry)(**_checked(data.pop(geometry), f"{where}.{geometry}",
-                                                         ("pixel_size_um", "dimensions_in_pixels") if geometry == "planar"
-                                                         else ("voxel_size_um", "dimensions_in_voxels")))
-    for field in ("anatomical_target", "description", "illumination"):
-        if field in data:
-            builder = getattr(builder, field)(data.pop(field))
-    if "fov_center" in data:
-        builder = builder.fov_center(**_checked(data.pop("fov_center"), f"{where}.fov_center",
-                                                tuple(f.name for f in attrs.fields(PositionSpec))))
-    if "origin" in data:
-        builder = builder.origin(**_checked(data.pop("origin"), f"{where}.origin", ("coordinates", "unit", "reference_frame")))
-    for kind in ILLUMINATIONS:
-        if kind in data:
-            builder = getattr(builder, kind)(**dict(data.pop(kind) or {}))
-    if depth is not None:
-        if "depth_um" not in depth:
-            raise ValidationError([f"{where}.at_depth.depth_um: required; give the plane's depth in micrometres"])
-        builder = builder.at_depth(depth["depth_um"], name=name, key=data.pop("key", None))
-    return builder
+@attrs.frozen
+class Extractor:
+    """The data source of a series or segmentation: ``extractor: {ClassName: {arguments}}``."""
+
+    kind: str  # "imaging" or "segmentation"
+
+    def keys(self, call: Call) -> tuple[str, ...]:
+        return ("extractor",)
+
+    def checks(self, call: Call, builder_class: type) -> dict[str, schema.Check]:
+        return {"extractor": schema.extractor}
+
+    def export(self, call: Call, builder: Any) -> dict[str, Any]:
+        source = builder.draft.get("source")
+        if source is None:
+            return {}
+        return {"extractor": extractor_to_dict(source, builder.described_source, f"{builder.section}.{builder.name}")}
+
+    def load(self, call: Call, builder: Any, data: Mapping[str, Any], where: str, context: Context) -> Any:
+        if "extractor" not in data:
+            return builder
+        source = extractor_from_dict(data["extractor"], f"{where}.extractor", context.base_folder, self.kind)
+        return attrs.evolve(getattr(builder, call.name)(source), described_source=dict(data["extractor"]))
 
 
-# -- series and segmentations ------------------------------------------------------------------------------
-def _sourced(builder: Any, data: Mapping[str, Any], where: str, base_folder: Any, kind: str) -> Any:
-    """``builder`` reading the extractor ``data`` names, remembering how the file described it."""
-    if "extractor" not in data:
+@attrs.frozen
+class Flat:
+    """Each parameter under its own key (``file_key``, default its name): ``control: [...]``,
+    ``control_description: [...]``; the call is made when any of them is given."""
+
+    def keys(self, call: Call) -> tuple[str, ...]:
+        return tuple(p.file_key or p.name for p in call.params())
+
+    def checks(self, call: Call, builder_class: type) -> dict[str, schema.Check]:
+        return {a.param.file_key or a.name: check_of(a) for a in _arguments(call, builder_class)}
+
+    def export(self, call: Call, builder: Any) -> dict[str, Any]:
+        return {a.param.file_key or a.name: to_file(a, v) for a in _arguments(call, type(builder))
+                if (v := _given(builder, a)) is not None}
+
+    def load(self, call: Call, builder: Any, data: Mapping[str, Any], where: str, context: Context) -> Any:
+        arguments = _arguments(call, type(builder))
+        given = {a.name: data[a.param.file_key or a.name] for a in arguments if (a.param.file_key or a.name) in data}
+        if not given:
+            return builder
+        missing = [a.param.file_key or a.name for a in arguments
+                   if a.default is schema.REQUIRED and a.kind != "varargs" and a.name not in given]
+        if missing:
+            with_ = ", ".join(key for key in self.keys(call) if key in data)
+            raise ValidationError([f"{where}.{missing[0]}: required when {with_} is given"])
+        return _call(builder, call, arguments, given, where, context, keys=self.keys(call))
+
+
+@attrs.frozen
+class ListOf:
+    """One mapping of parameters a call, in a list under ``key``: ``channels: [{name: Green, ...}, ...]``."""
+
+    key: str
+
+    def keys(self, call: Call) -> tuple[str, ...]:
+        return (self.key,)
+
+    def checks(self, call: Call, builder_class: type) -> dict[str, schema.Check]:
+        return {self.key: schema.list_of(mapping_check(_arguments(call, builder_class)))}
+
+    def items(self, call: Item, builder: Any) -> list[Any]:
+        return list(builder.draft.get(call.into) or ())
+
+    def exported(self, call: Item, values: list[dict[str, Any]], first: str) -> Any:
+        return values
+
+    def entries(self, value: Any, first: str) -> list[tuple[str, Any]]:
+        return [(f"[{index}]", entry) for index, entry in enumerate(value)]
+
+    def export(self, call: Item, builder: Any) -> dict[str, Any]:
+        found = [_item_values(call, builder, item) for item in self.items(call, builder)]
+        first = _arguments(call, type(builder))[0].name
+        return {self.keys(call)[0]: self.exported(call, found, first)} if found else {}
+
+    def load(self, call: Call, builder: Any, data: Mapping[str, Any], where: str, context: Context) -> Any:
+        key = self.keys(call)[0]
+        if key not in data:
+            return builder
+        arguments = _arguments(call, type(builder))
+        for place, entry in self.entries(data[key], arguments[0].name):
+            builder = _call(builder, call, arguments, entry, f"{where}.{key}{place}", context)
         return builder
-    source = extractor_from_dict(data["extractor"], f"{where}.extractor", base_folder, kind)
-    return builder.from_extractor(source)._with(described_source=dict(data["extractor"]))
 
 
-def _sourced_dict(builder: Any, where: str) -> dict[str, Any]:
-    """The key and extractor of a series or segmentation builder, as a mapping."""
-    out: dict[str, Any] = {} if builder.key is None else {"key": builder.key}
-    if builder._source is not None:
-        out["extractor"] = extractor_to_dict(builder._source, builder._described_source, where)
-    return out
+@attrs.frozen
+class OneOrList(ListOf):
+    """Devices of one kind: one mapping under the call's name, or a list of them."""
+
+    key: str = ""
+
+    def keys(self, call: Call) -> tuple[str, ...]:
+        return (call.name,)
+
+    def checks(self, call: Call, builder_class: type) -> dict[str, schema.Check]:
+        one = mapping_check(_arguments(call, builder_class))
+        return {call.name: schema.either(schema.list_of(one), one)}
+
+    def items(self, call: Item, builder: Any) -> list[Any]:
+        return [item for slot, item in builder.draft.get(call.into) or () if slot == call.name]
+
+    def exported(self, call: Item, values: list[dict[str, Any]], first: str) -> Any:
+        return values if len(values) > 1 else values[0]
+
+    def entries(self, value: Any, first: str) -> list[tuple[str, Any]]:
+        return super().entries(value, first) if isinstance(value, list) else [("", value)]
 
 
-def _name_of(value: Any) -> Any:
-    return None if value is None else value.name
+@attrs.frozen
+class ByKey(ListOf):
+    """One mapping a call under ``key``, by the value of the call's first parameter: ``trace: {raw: {unit: ...}}``."""
+
+    def checks(self, call: Call, builder_class: type) -> dict[str, schema.Check]:
+        rest = _arguments(call, builder_class)[1:]
+        return {self.key: schema.optional(schema.names_to(mapping_check(rest)))}
+
+    def exported(self, call: Item, values: list[dict[str, Any]], first: str) -> Any:
+        return {entry[first]: {k: v for k, v in entry.items() if k != first} for entry in values}
+
+    def entries(self, value: Any, first: str) -> list[tuple[str, Any]]:
+        return [(f".{name}", {first: name, **dict(fields or {})}) for name, fields in dict(value or {}).items()]
 
 
-def series_to_dict(builder: Any) -> dict[str, Any]:
-    out = _sourced_dict(builder, f"series.{builder.name}")
-    for field in ("rig", "space"):
-        if getattr(builder, f"_{field}") is not None:
-            out[field] = _name_of(getattr(builder, f"_{field}"))
-    if builder._channel is not None:
-        out["channel"] = builder._channel
-    if builder._description is not None:
-        out["description"] = builder._description
-    unit, conversion, offset = builder._unit
-    if (unit, conversion, offset) != ("n.a.", 1.0, 0.0):
-        out["unit"] = {"unit": unit, "conversion": conversion, "offset": offset}
-    if builder._location == "processing":
-        out["in_processing"] = True
-    if builder._timestamps is not None:
-        out["timestamps"] = plain(builder._timestamps)
-    if builder._rate is not None:
-        rate, starting_time = builder._rate
-        out["rate"] = {"rate_hz": rate} if starting_time is None else {"rate_hz": rate, "starting_time": starting_time}
-    if builder._legacy_type is not None:
-        out["legacy_type"] = builder._legacy_type
-    grouped, planes, channels = builder._grouping
-    if not grouped:
-        out["grouped"] = False
-    elif planes is not None or channels is not None:
-        out["grouped"] = {k: v for k, v in (("planes", planes), ("channels", channels)) if v is not None}
-    out.update(plain(builder._options))
-    return out
+def form_of(call: Call) -> Any:
+    return call.form if call.form is not None else Auto()
 
 
-def _lookup(table: Mapping[str, Any], name: Any, where: str, kind: str) -> Any:
-    if name not in table:
-        raise ValidationError([f"{where}: no {kind} named {name!r} in the file (its {kind}s: {', '.join(map(str, table)) or 'none'})"])
-    return table[name]
+@functools.cache
+def builder_schema(builder_class: type) -> schema.Check:
+    """The check of a builder's mapping: its key and the keys of its calls (the first call of a key checks it)."""
+    checks: dict[str, schema.Check] = {"key": schema.optional(schema.text)}
+    for call in builder_class.calls:
+        for key, check in form_of(call).checks(call, builder_class).items():
+            checks.setdefault(key, check)
+    return schema.fields(checks)
 
 
-def series_from_dict(cls: type, name: str, data: Mapping[str, Any], where: str, *, rigs: Mapping[str, Any],
-                     spaces: Mapping[str, Any], base_folder: Any = None) -> Any:
-    schema.validate(schema.SERIES, data, where)
-    data = _checked(data, where, ("key", "extractor", "rig", "channel", "space", "description", "unit",
-                                  "in_processing", "timestamps", "rate", "legacy_type", "grouped", *SERIES_OPTIONS))
-    builder = _sourced(cls(name, key=data.get("key")), data, where, base_folder, "imaging")
-    if "rig" in data:
-        builder = builder.rig(_lookup(rigs, data["rig"], f"{where}.rig", "rig"))
-    if "space" in data:
-        builder = builder.space(_lookup(spaces, data["space"], f"{where}.space", "space"))
-    for field in ("channel", "description", "legacy_type"):
-        if field in data:
-            builder = getattr(builder, field)(data[field])
-    if "unit" in data:
-        builder = builder.unit(**_checked(data["unit"], f"{where}.unit", ("unit", "conversion", "offset")))
-    if data.get("in_processing"):
-        builder = builder.in_processing()
-    if "timestamps" in data:
-        builder = builder.timestamps(data["timestamps"])
-    if "rate" in data:
-        rate = _checked(data["rate"], f"{where}.rate", ("rate_hz", "starting_time"))
-        builder = builder.rate(rate.get("rate_hz"), starting_time=rate.get("starting_time"))
-    for field in ("resolution", "comments", "continuity"):
-        if field in data:
-            builder = getattr(builder, field)(data[field])
-    if "control" in data:
-        builder = builder.control(data["control"], data.get("control_description") or ())
-    grouped = data.get("grouped", True)
-    if grouped is False:
-        builder = builder.ungrouped()
-    elif isinstance(grouped, Mapping):
-        builder = builder.grouped(**_checked(grouped, f"{where}.grouped", ("planes", "channels")))
-    return builder
+def to_dict(builder: Any) -> dict[str, Any]:
+    """A builder as the mapping of its calls (a form leaves a key out by giving it ``None``)."""
+    out: dict[str, Any] = {"key": builder.key}
+    for call in type(builder).calls:
+        out.update(form_of(call).export(call, builder))
+    return {key: value for key, value in out.items() if value is not None}
 
 
-TRACE_FIELDS = ("name", "unit", "description", "conversion", "offset", "resolution", "comments", "continuity", "control",
-                "control_description")
-SERIES_OPTIONS = ("resolution", "comments", "continuity", "control", "control_description")
-
-
-def segmentation_to_dict(builder: Any) -> dict[str, Any]:
-    out = _sourced_dict(builder, f"segmentations.{builder.name}")
-    for field in ("series", "space", "rig"):
-        if getattr(builder, f"_{field}") is not None:
-            out[field] = _name_of(getattr(builder, f"_{field}"))
-    for field in ("channel", "masks", "description"):
-        if getattr(builder, f"_{field}") is not None:
-            out[field] = getattr(builder, f"_{field}")
-    if builder._traces is not None:
-        out["traces"] = list(builder._traces)
-    if builder._trace_overrides:
-        out["trace"] = {t.kind: _trace_dict(t) for t in builder._trace_overrides}
-    for field, default in (("include_background", False), ("include_centroids", True), ("include_acceptance", True)):
-        if getattr(builder, f"_{field}") != default:
-            out[field] = getattr(builder, f"_{field}")
-    if builder._images is not None:
-        out["summary_images"] = list(builder._images)
-    if builder._image_names:
-        out["rename_images"] = dict(builder._image_names)
-    if builder._image_descriptions:
-        out["describe_images"] = dict(builder._image_descriptions)
-    return out
-
-
-def _trace_dict(trace: Any) -> dict[str, Any]:
-    """A trace override's given fields, its options among them; conversion 1 and offset 0 left out."""
-    fields = {k: v for k, v in spec_fields(trace, skip=("kind", "options")).items()
-              if (k, v) not in (("conversion", 1.0), ("offset", 0.0))}
-    return {**fields, **plain(trace.options)}
-
-
-def segmentation_from_dict(cls: type, name: str, data: Mapping[str, Any], where: str, *, rigs: Mapping[str, Any],
-                           spaces: Mapping[str, Any], series: Mapping[str, Any], base_folder: Any = None) -> Any:
-    schema.validate(schema.SEGMENTATION, data, where)
-    data = _checked(data, where, ("key", "extractor", "series", "space", "rig", "channel", "masks", "description",
-                                  "traces", "trace", "include_background", "include_centroids", "include_acceptance",
-                                  "summary_images", "rename_images", "describe_images"))
-    builder = _sourced(cls(name, key=data.get("key")), data, where, base_folder, "segmentation")
-    if "series" in data:
-        builder = builder.series(_lookup(series, data["series"], f"{where}.series", "series"))
-    if "space" in data:
-        builder = builder.space(_lookup(spaces, data["space"], f"{where}.space", "space"))
-    if "rig" in data:
-        builder = builder.rig(_lookup(rigs, data["rig"], f"{where}.rig", "rig"), data.get("channel"))
-    for field in ("masks", "description"):
-        if field in data:
-            builder = getattr(builder, field)(data[field])
-    if "traces" in data:
-        builder = builder.traces(*data["traces"])
-    for kind, fields in dict(data.get("trace") or {}).items():
-        builder = builder.trace(kind, **_checked(fields, f"{where}.trace.{kind}", TRACE_FIELDS))
-    for field in ("include_background", "include_centroids", "include_acceptance"):
-        if field in data:
-            builder = getattr(builder, field)(bool(data[field]))
-    if "summary_images" in data or "rename_images" in data or "describe_images" in data:
-        builder = builder.summary_images(*data.get("summary_images", ()), rename=data.get("rename_images"),
-                                         describe=data.get("describe_images"))
+def from_dict(cls: type, name: str, data: Mapping[str, Any], where: str, tables: Mapping[str, Any], base_folder: Any) -> Any:
+    """The builder of class ``cls`` a mapping describes; every problem names its place under ``where``."""
+    schema.validate(builder_schema(cls), data, where)
+    context = Context(tables, base_folder)
+    builder = cls(name, key=data.get("key"))
+    for call in cls.calls:
+        builder = form_of(call).load(call, builder, data, where, context)
     return builder

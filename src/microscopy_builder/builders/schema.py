@@ -2,43 +2,32 @@
 
 A check is a function ``check(value, where, problems)`` that appends one problem per wrong value,
 naming its place (``rigs.Bergamo.channels[0].emission_wavelength_nm: must be a number, got the
-text 'big'; ...``). Checks compose (``fields``, ``list_of``, ``either``, ``optional``), and the
-fields of the device, indicator and acquisition specs are derived from the specs' own attrs
-annotations, so a field added to a spec is checked without being listed twice. Checks look at
-types only; what the values mean (positive, finite, a known name) the specs and builders check.
+text 'big'; ...``). Checks compose (``fields``, ``list_of``, ``either``, ``optional``), and
+:func:`check_for` makes the check of any parameter or field type, so the checks of a builder's
+mapping follow from its calls and their spec fields (:func:`.mapping.builder_schema`). Checks look
+at types only; what the values mean (positive, finite, a known name) the specs and builders check.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import math
 import numbers
-from collections.abc import Callable, Mapping
-from typing import Any
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal
 
 import attrs
 import numpy as np
 
 from ..errors import ValidationError
-from ..unknown import UNKNOWN_TEXT
-from ..specs import (
-    ChannelSpec,
-    DichroicMirrorSpec,
-    ExcitationSourceSpec,
-    IndicatorSpec,
-    InjectionSpec,
-    LineScanSpec,
-    MicroscopeSpec,
-    ObjectiveLensSpec,
-    OpticalFilterSpec,
-    OriginSpec,
-    PhotodetectorSpec,
-    PlaneAcquisitionSpec,
-    PositionSpec,
-    RandomAccessScanSpec,
-)
+from ..specs.fields import hints, info
+from ..unknown import UNKNOWN_TEXT, Unknown
+from .values import item_type, members
 
 Check = Callable[[Any, str, list], None]
+REQUIRED = inspect.Parameter.empty
 
 #: the most problems one list reports (a long list of wrong values says so once, not thousands of times)
 MAX_ITEM_PROBLEMS = 3
@@ -216,36 +205,73 @@ def either(scalar: Check, mapping: Check) -> Check:
     return either_check
 
 
-# -- checks derived from the specs ------------------------------------------------------------------------
-_BY_ANNOTATION: dict[str, Check] = {
-    "str": text, "float": number, "int": integer, "bool": boolean,
-    "tuple[float, float]": list_of(number, length=2, example="[500.0, 550.0]"),
-    "tuple[float, ...]": list_of(number, example="[1.0, 2.0]"), "tuple[int, ...]": list_of(integer, example="[512, 512]"),
-}
+# -- checks derived from the types ----------------------------------------------------------------------------
+def _examples(item: Any, length: int | None) -> str:
+    sample = {float: "1.5", int: "512", str: "a"}.get(item, "a")
+    return "[" + ", ".join([sample] * (length or 2)) + "]"
 
 
-def spec_checks(spec_class: type, **overrides: Check) -> dict[str, Check]:
-    """A check per argument of ``spec_class``, from its annotations (``X | None`` also takes null)."""
-    out: dict[str, Check] = {}
-    for field in attrs.fields(spec_class):
-        if not field.init:
-            continue
-        name = field.alias or field.name
-        annotation = str(field.type)
-        base = annotation.removesuffix(" | None")
-        check = overrides[name] if name in overrides else _BY_ANNOTATION[base]  # KeyError: give an override
-        out[name] = optional(check) if base != annotation or name == "key" else check
-    return out
+def _array(value: Any, where: str, problems: list) -> None:
+    """An array as nested lists of numbers (an image)."""
+    rows = value if isinstance(value, (list, tuple)) else None
+    if rows is None:
+        problems.append(f"{where}: must be a list (of lists) of numbers, got {described(value)}")
+        return
+    for index, row in enumerate(rows[:MAX_ITEM_PROBLEMS * 100]):
+        (_array if isinstance(row, (list, tuple)) else number)(row, f"{where}[{index}]", problems)
+        if len(problems) >= MAX_ITEM_PROBLEMS:
+            return
 
 
-DEVICE_SPECS = {
-    "microscope": MicroscopeSpec, "excitation_source": ExcitationSourceSpec, "excitation_filter": OpticalFilterSpec,
-    "emission_filter": OpticalFilterSpec, "dichroic_mirror": DichroicMirrorSpec, "photodetector": PhotodetectorSpec,
-    "objective_lens": ObjectiveLensSpec,
-}
+def _check_of(annotation: Any) -> Check:
+    origin = typing.get_origin(annotation)
+    if annotation is str or origin is Literal:
+        return text
+    if annotation in (float, int, bool):
+        return {float: number, int: integer, bool: boolean}[annotation]
+    if origin in (tuple, list, Sequence):
+        item, length = item_type(annotation)
+        return list_of(_check_of(item), example=_examples(item, length))
+    if annotation is np.ndarray:
+        return _array
+    if origin in (Mapping, dict):
+        return names_to(text)
+    if isinstance(annotation, type) and attrs.has(annotation):
+        return spec_check(annotation)
+    return anything_plain
 
 
-# -- the mappings ------------------------------------------------------------------------------------------
+def check_for(annotation: Any) -> Check:
+    """The check of a value of a parameter or field type, as a session file holds it (``X | None`` takes
+    null; an indicator's ``IndicatorSpec | str`` takes its label or its fields)."""
+    kinds = [m for m in members(annotation) if m not in (type(None), Unknown)]
+    checks = [_check_of(kind) for kind in kinds] or [anything_plain]
+    mappings = [kind for kind in kinds if isinstance(kind, type) and attrs.has(kind)]
+    check = either(_check_of(next(k for k in kinds if k not in mappings)), _check_of(mappings[0])) \
+        if mappings and len(kinds) > 1 else checks[0]
+    return optional(check) if type(None) in members(annotation) else check
+
+
+_SPEC_CHECKS: dict[type, Check] = {}
+
+
+def spec_check(spec_class: type) -> Check:
+    """A mapping of a spec's fields (a position, an indicator, an injection), with the ones it requires."""
+    if spec_class not in _SPEC_CHECKS:
+        annotations = hints(spec_class)
+        known, required = {}, {}
+        for field in attrs.fields(spec_class):
+            if not field.init:
+                continue
+            optional_field = field.default is None or isinstance(field.default, attrs.Factory)
+            known[field.name] = check_for(annotations[field.name] | None if optional_field else annotations[field.name])
+            if field.default is attrs.NOTHING:
+                required[field.name] = f"give {field.name} ({info(field).doc[:1].lower()}{info(field).doc[1:]})"
+        _SPEC_CHECKS[spec_class] = fields(known, required=required)
+    return _SPEC_CHECKS[spec_class]
+
+
+# -- the extractor of a series or segmentation ----------------------------------------------------------------
 def _path_argument(value: Any, where: str, problems: list) -> None:
     (list_of(text, example="[a.tif, b.tif]") if isinstance(value, (list, tuple)) else text)(value, where, problems)
 
@@ -275,64 +301,3 @@ def extractor(value: Any, where: str, problems: list) -> None:
         (class_name, arguments), = value.items()
         if isinstance(class_name, str):
             _extractor_arguments(arguments, f"{where}.{class_name}", problems)
-
-
-_text = optional(text)
-POSITION = fields(spec_checks(PositionSpec), required={"x_mm": "give x_mm, y_mm and z_mm", "y_mm": "give x_mm, y_mm and z_mm",
-                                                      "z_mm": "give x_mm, y_mm and z_mm"})
-_BY_ANNOTATION["PositionSpec"] = POSITION  # a lens's position, wherever a device has one
-INJECTION = fields(spec_checks(InjectionSpec, position=optional(POSITION)),
-                   required={"construct_name": "name the injected construct", "volume_ul": "give the volume in microlitres"})
-INDICATOR = fields(spec_checks(IndicatorSpec, injection=optional(INJECTION)), required={"label": "name the indicator"})
-CHANNEL = fields(spec_checks(ChannelSpec, indicator=optional(either(text, INDICATOR))))
-def _devices_of(spec_class: type) -> Check:
-    """One device of a kind (a mapping), or several (a list of mappings, each with its name)."""
-    one = fields(spec_checks(spec_class))
-    return either(list_of(fields(spec_checks(spec_class), required={"name": "name the device"})), one)
-
-
-RIG = fields({"key": _text, "description": _text, "optical_path_scheme": _text, "microscope": fields(spec_checks(MicroscopeSpec)),
-              **{slot: _devices_of(spec) for slot, spec in DEVICE_SPECS.items() if slot != "microscope"},
-              "channels": list_of(CHANNEL)})
-
-
-def _acquisition(spec_class: type) -> Check:
-    return optional(fields(spec_checks(spec_class)))
-
-
-def _space_checks() -> dict[str, Check]:
-    sizes = optional(list_of(integer, example="[512, 512]"))
-    return {
-        "key": _text, "anatomical_target": text, "description": text, "illumination": text,
-        "at_depth": fields({"base": text, "base_key": _text, "depth_um": number}),
-        "planar": fields({"pixel_size_um": list_of(number, example="[1.2, 1.2]"), "dimensions_in_pixels": sizes},
-                         required={"pixel_size_um": "give the pixel size in micrometres, e.g. [1.2, 1.2]"}),
-        "volumetric": fields({"voxel_size_um": list_of(number, example="[1.2, 1.2, 5.0]"), "dimensions_in_voxels": sizes},
-                             required={"voxel_size_um": "give the voxel size in micrometres, e.g. [1.2, 1.2, 5.0]"}),
-        "fov_center": POSITION,
-        "origin": fields(spec_checks(OriginSpec), required={"coordinates": "give the origin's coordinates"}),
-        "line_scan": _acquisition(LineScanSpec), "plane_acquisition": _acquisition(PlaneAcquisitionSpec),
-        "random_access_scan": _acquisition(RandomAccessScanSpec),
-    }
-
-
-SPACE = fields(_space_checks())
-SERIES = fields({
-    "key": _text, "extractor": extractor, "rig": text, "channel": text, "space": text, "description": text,
-    "unit": fields({"unit": text, "conversion": number, "offset": number}, required={"unit": "name the unit"}),
-    "in_processing": boolean, "timestamps": list_of(number, example="[0.0, 0.033, 0.067]"), "legacy_type": text,
-    "rate": fields({"rate_hz": number, "starting_time": optional(number)}, required={"rate_hz": "give the rate in Hz"}),
-    "grouped": either(boolean, fields({"planes": _text, "channels": _text})),
-    "resolution": number, "comments": text, "continuity": text,
-    "control": list_of(integer, example="[0, 0, 1, 1]"), "control_description": list_of(text, example="[rest, stimulus]"),
-})
-SEGMENTATION = fields({
-    "key": _text, "extractor": extractor, "series": text, "space": text, "rig": text, "channel": text, "masks": text,
-    "description": text, "traces": list_of(text, example="[raw, dff]"),
-    "trace": optional(names_to(fields({"name": _text, "unit": _text, "description": _text, "conversion": number,
-                                       "offset": number, "resolution": number, "comments": text, "continuity": text,
-                                       "control": list_of(integer), "control_description": list_of(text)}))),
-    "include_background": boolean, "include_centroids": boolean, "include_acceptance": boolean,
-    "summary_images": list_of(text, example="[mean, correlation]"), "rename_images": names_to(text),
-    "describe_images": names_to(text),
-})

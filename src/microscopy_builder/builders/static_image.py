@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any, Self
-
-import attrs
+from typing import Any
 
 from ..errors import ValidationError
 from ..specs import ImagingSpaceSpec, RigSpec
 from ..specs.static_image import StaticImageSpec
-from ._base import Builder, make_spec, resolve
+from .methods import StaticImageMethods
+from .base import Builder, channel_of, declare
+from .calls import Set, arg
 from .rig import RigBuilder
 from .space import ImagingSpaceBuilder
 
 
-@attrs.frozen
-class StaticImageBuilder(Builder):
+@declare
+class StaticImageBuilder(StaticImageMethods, Builder):
     """Describe a static image with chained calls; ``build()`` gives a ``StaticImageSpec``.
 
     ndx-microscopy writes a ``PlanarMicroscopyStaticImage`` (one image) or a
@@ -28,43 +28,27 @@ class StaticImageBuilder(Builder):
     ...           .rig(rig).channel("Green").space(volume))          # doctest: +SKIP
     """
 
-    _data: Any = attrs.field(default=None, kw_only=True, alias="data", eq=False)
-    _rig: RigBuilder | RigSpec | None = attrs.field(default=None, kw_only=True, alias="rig")
-    _channel: str | None = attrs.field(default=None, kw_only=True, alias="channel")
-    _space: ImagingSpaceBuilder | ImagingSpaceSpec | None = attrs.field(default=None, kw_only=True, alias="space")
-    _description: str | None = attrs.field(default=None, kw_only=True, alias="description")
-    _location: str = attrs.field(default="acquisition", kw_only=True, alias="location")
+    spec_class = StaticImageSpec
+    derived_from = {"rig": ("channel",)}
+    label = "static image"
+    section = "static_images"
+    calls = (
+        Set("from_array", "The image, in roiextractors' axis order: (rows, columns), or (rows, columns, planes) for a "
+            "z-stack.", (arg("image", "data"),)),
+        Set("rig", "The rig the image was taken with.", (arg("rig", annotation=RigBuilder | RigSpec),)),
+        Set("channel", "The rig channel the image was taken on; optional when the rig has a single channel.",
+            (arg("name", "channel"),)),
+        Set("space", "The imaging space the image covers.", (arg("space", annotation=ImagingSpaceBuilder | ImagingSpaceSpec),)),
+        Set("description", "Describe the image.", (arg("text", "description"),)),
+        Set("in_processing", "Store it in processing/ophys (an image computed from recorded data) instead of "
+            "acquisition.", constants=(("location", "processing"),)),
+    )
 
-    def from_array(self, image: Any) -> Self:
-        """The image, in roiextractors' axis order: (rows, columns), or (rows, columns, planes) for a z-stack."""
-        return self._with(data=image)
-
-    def rig(self, rig: RigBuilder | RigSpec) -> Self:
-        return self._with(rig=rig)
-
-    def channel(self, name: str) -> Self:
-        """The rig channel the image was taken on; optional when the rig has a single channel."""
-        return self._with(channel=name)
-
-    def space(self, space: ImagingSpaceBuilder | ImagingSpaceSpec) -> Self:
-        return self._with(space=space)
-
-    def description(self, text: str) -> Self:
-        return self._with(description=text)
-
-    def in_processing(self) -> Self:
-        """Store it in ``processing/ophys`` (an image computed from recorded data) instead of ``acquisition``."""
-        return self._with(location="processing")
+    def _derived(self, fields: dict[str, Any]) -> dict[str, Any]:
+        return {**fields, "channel": channel_of(fields.get("rig"), fields.get("channel"))}
 
     def _assemble(self, problems: list[str]) -> StaticImageSpec:
-        where = f"static image {self.name!r}"
-        rig = resolve(self._rig, f"{where}.rig", problems)
-        space = resolve(self._space, f"{where}.space", problems)
-        channel = self._channel
-        if channel is None and rig is not None and len(rig.channels) == 1:
-            channel = rig.channels[0].name
         try:
-            return make_spec(StaticImageSpec, where, **self._spec_kwargs(), data=self._data, rig=rig, channel=channel,
-                             space=space, description=self._description, location=self._location)
+            return super()._assemble(problems)
         except (TypeError, ValueError) as error:
-            raise ValidationError([f"{where}.data: {error}"]) from None
+            raise ValidationError([f"{self.where}.data: {error}"]) from None

@@ -109,7 +109,7 @@ class Recording:
         """Close the file and every data source over it."""
         for group in (self.series, self.segmentations):
             for builder in group.values():
-                source = getattr(builder, "_source", None)
+                source = builder.draft.get("source")  # the builder's data source, as given
                 if hasattr(source, "close"):
                     source.close()
         self._handle.close()

@@ -8,13 +8,17 @@ model part into one device-model object per model, shared by every device of tha
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, get_args
 
 import attrs
 
 from ..unknown import UNKNOWN
-from .position import PositionSpec
-from ._fields import check_name, check_non_negative, check_positive, optional_float, optional_floats, optional_str
+from .fields import about, check_name, field_problems, info, optional_float, optional_floats, optional_int, optional_str
+from .position import PositionSpec, position_problems
+
+ExcitationMode = Literal["one-photon", "two-photon", "three-photon", "other"]
+BandFilterType = Literal["Bandpass", "Bandstop"]
+EdgeFilterType = Literal["Longpass", "Shortpass"]
 
 
 def _key_default(self: Any) -> str:
@@ -37,26 +41,49 @@ class DeviceModelSpec:
         return f"{self.device_kind}/{self.name}"
 
 
+class FieldsOfRole:
+    """A class attribute: the names of a device kind's own fields of one role (the fields every device
+    has excluded), in declaration order, read from the fields' declarations."""
+
+    def __init__(self, role: str) -> None:
+        self.role = role
+
+    def __get__(self, instance: Any, owner: type) -> tuple[str, ...]:
+        common = {field.name for field in attrs.fields(DeviceSpec)}
+        return tuple(field.name for field in attrs.fields(owner) if field.name not in common and info(field).role == self.role)
+
+
 @attrs.frozen(kw_only=True)
 class DeviceSpec:
-    """Fields every device has. ``model`` is the product's model name or number."""
+    """Fields every device has. ``model`` is the product's model name or number.
+
+    A subclass declares each of its fields with its role (see :class:`~.fields.FieldInfo`): ``"model"``
+    fields describe the product and go to the one device-model object of every device of that
+    model; ``"instance"`` fields describe the unit used in the session.
+    """
 
     kind: ClassVar[str] = "device"
     label: ClassVar[str] = "device"
-    model_properties: ClassVar[tuple[str, ...]] = ()
-    instance_properties: ClassVar[tuple[str, ...]] = ()
+    model_properties = FieldsOfRole("model")
+    instance_properties = FieldsOfRole("instance")
 
-    name: str
-    key: str = attrs.field(default=attrs.Factory(_key_default, takes_self=True))
-    description: str | None = optional_str()
-    manufacturer: str | None = optional_str()
-    model: str | None = optional_str()
-    model_name: str | None = optional_str()
-    serial_number: str | None = optional_str()
+    name: str = attrs.field(metadata=about("The device's name in the file", unknown=False))
+    key: str = attrs.field(default=attrs.Factory(_key_default, takes_self=True),
+                           metadata=about("What tells this device apart in a session (default: its name)", unknown=False))
+    description: str | None = optional_str("Free text about the device")
+    manufacturer: str | None = optional_str("Who made it", role="model")
+    model: str | None = optional_str("The product's model number", role="model")
+    model_name: str | None = optional_str("The product's name, when it differs from its model number", role="model")
+    serial_number: str | None = optional_str("The serial number of the unit used", role="instance")
+
+    def _values(self, role: str) -> tuple[tuple[str, Any], ...]:
+        """Given values of this kind's own fields of ``role`` (the common fields above excluded), in declaration order."""
+        names = self.model_properties if role == "model" else self.instance_properties
+        return tuple((name, getattr(self, name)) for name in names if getattr(self, name) is not None)
 
     def model_spec(self) -> DeviceModelSpec | None:
         """The device model, or ``None`` when nothing about the model was given."""
-        properties = tuple((n, getattr(self, n)) for n in self.model_properties if getattr(self, n) is not None)
+        properties = self._values("model")
         if self.model is None and self.model_name is None and self.manufacturer is None and not properties:
             return None
         named = self.model_name if isinstance(self.model_name, str) else self.model  # a product name, else its number
@@ -76,13 +103,13 @@ class DeviceSpec:
 
     def instance_values(self) -> tuple[tuple[str, Any], ...]:
         """Instance-level properties that were given, as (field, value) pairs."""
-        return tuple((n, getattr(self, n)) for n in self.instance_properties if getattr(self, n) is not None)
+        return self._values("instance")
 
     def problems(self, where: str) -> list[str]:
         """Everything wrong with this description; empty when it is usable."""
         problems: list[str] = []
         check_name(problems, where, self.name)
-        return problems
+        return problems + field_problems(self, where)
 
 
 @attrs.frozen(kw_only=True)
@@ -91,12 +118,11 @@ class MicroscopeSpec(DeviceSpec):
 
     kind: ClassVar[str] = "microscope"
     label: ClassVar[str] = "microscope"
-    instance_properties: ClassVar[tuple[str, ...]] = ("technique",)
 
-    technique: str | None = optional_str()
+    technique: str | None = optional_str("How it images, e.g. 'resonant scanning', 'light sheet'", role="instance")
 
 
-EXCITATION_MODES = ("one-photon", "two-photon", "three-photon", "other")
+_PULSE = "; giving it makes the source a pulsed one"
 
 
 @attrs.frozen(kw_only=True)
@@ -105,29 +131,26 @@ class ExcitationSourceSpec(DeviceSpec):
 
     kind: ClassVar[str] = "excitation_source"
     label: ClassVar[str] = "excitation source"
-    model_properties: ClassVar[tuple[str, ...]] = ("source_type", "excitation_mode", "wavelength_range_nm")
-    instance_properties: ClassVar[tuple[str, ...]] = (
-        "wavelength_nm",
-        "power_w",
-        "intensity_w_per_m2",
-        "exposure_time_s",
-        "pulse_rate_hz",
-        "pulse_width_s",
-        "peak_power_w",
-        "peak_pulse_energy_j",
-    )
 
-    excitation_mode: str | None = optional_str()
-    source_type: str | None = optional_str()
-    wavelength_nm: float | None = optional_float()
-    wavelength_range_nm: tuple[float, float] | None = optional_floats()
-    power_w: float | None = optional_float()
-    intensity_w_per_m2: float | None = optional_float()
-    exposure_time_s: float | None = optional_float()
-    pulse_rate_hz: float | None = optional_float()
-    pulse_width_s: float | None = optional_float()
-    peak_power_w: float | None = optional_float()
-    peak_pulse_energy_j: float | None = optional_float()
+    source_type: str | None = optional_str("The kind of source, e.g. 'Ti:sapphire laser', 'LED'", role="model")
+    excitation_mode: ExcitationMode | None = optional_str("How many photons excite the indicator at once", role="model")
+    wavelength_range_nm: tuple[float, float] | None = optional_floats(
+        "The wavelengths the source can produce", unit="nm", role="model", bound="positive", items=("min", "max"))
+    wavelength_nm: float | None = optional_float(
+        "The operating wavelength; the default excitation wavelength of the rig's channels", unit="nm",
+        role="instance", bound="positive")
+    power_w: float | None = optional_float("The power used", unit="W", role="instance", bound="non_negative")
+    intensity_w_per_m2: float | None = optional_float("The intensity used", unit="W/m^2", role="instance",
+                                                      bound="non_negative")
+    exposure_time_s: float | None = optional_float("The exposure time", unit="s", role="instance", bound="positive")
+    pulse_rate_hz: float | None = optional_float("The pulse repetition rate" + _PULSE, unit="Hz", role="instance",
+                                                 bound="positive")
+    pulse_width_s: float | None = optional_float("The width of a pulse (needs pulse_rate_hz)", unit="s",
+                                                 role="instance", bound="positive")
+    peak_power_w: float | None = optional_float("The peak power of a pulse (needs pulse_rate_hz)", unit="W",
+                                                role="instance", bound="non_negative")
+    peak_pulse_energy_j: float | None = optional_float("The peak energy of a pulse (needs pulse_rate_hz)", unit="J",
+                                                       role="instance", bound="non_negative")
 
     @property
     def is_pulsed(self) -> bool:
@@ -135,29 +158,6 @@ class ExcitationSourceSpec(DeviceSpec):
 
     def problems(self, where: str) -> list[str]:
         problems = super().problems(where)
-        if self.excitation_mode not in (None, UNKNOWN) and self.excitation_mode not in EXCITATION_MODES:
-            problems.append(
-                f"{where}.excitation_mode: must be one of {', '.join(EXCITATION_MODES)}, got {self.excitation_mode!r}"
-            )
-        check_positive(
-            problems,
-            where,
-            wavelength_nm=self.wavelength_nm,
-            wavelength_range_nm=self.wavelength_range_nm,
-            pulse_rate_hz=self.pulse_rate_hz,
-            pulse_width_s=self.pulse_width_s,
-            exposure_time_s=self.exposure_time_s,
-        )
-        check_non_negative(
-            problems,
-            where,
-            power_w=self.power_w,
-            intensity_w_per_m2=self.intensity_w_per_m2,
-            peak_power_w=self.peak_power_w,
-            peak_pulse_energy_j=self.peak_pulse_energy_j,
-        )
-        if isinstance(self.wavelength_range_nm, tuple) and len(self.wavelength_range_nm) != 2:
-            problems.append(f"{where}.wavelength_range_nm: must be (min, max), got {self.wavelength_range_nm!r}")
         if not self.is_pulsed and any(
             v is not None for v in (self.pulse_width_s, self.peak_power_w, self.peak_pulse_energy_j)
         ):
@@ -165,8 +165,13 @@ class ExcitationSourceSpec(DeviceSpec):
         return problems
 
 
-BAND_FILTER_TYPES = ("Bandpass", "Bandstop")
-EDGE_FILTER_TYPES = ("Longpass", "Shortpass")
+BAND_FILTER_TYPES = get_args(BandFilterType)
+EDGE_FILTER_TYPES = get_args(EdgeFilterType)
+
+
+def _band_if_centred(self: Any) -> str | None:
+    """A filter described by its band is a bandpass filter unless the user says "Bandstop"."""
+    return "Bandpass" if self.center_wavelength_nm is not None else None
 
 
 @attrs.frozen(kw_only=True)
@@ -175,26 +180,23 @@ class OpticalFilterSpec(DeviceSpec):
 
     kind: ClassVar[str] = "optical_filter"
     label: ClassVar[str] = "optical filter"
-    model_properties: ClassVar[tuple[str, ...]] = (
-        "filter_type",
-        "center_wavelength_nm",
-        "bandwidth_nm",
-        "cut_wavelength_nm",
-        "slope_percent_cut_wavelength",
-        "slope_starting_transmission_percent",
-        "slope_ending_transmission_percent",
-    )
 
-    center_wavelength_nm: float | None = optional_float()
-    bandwidth_nm: float | None = optional_float()
-    cut_wavelength_nm: float | None = optional_float()
-    slope_percent_cut_wavelength: float | None = optional_float()
-    slope_starting_transmission_percent: float | None = optional_float()
-    slope_ending_transmission_percent: float | None = optional_float()
-    # A filter described by its band is a bandpass filter unless the user says "Bandstop".
-    filter_type: str | None = attrs.field(
-        default=attrs.Factory(lambda self: "Bandpass" if self.center_wavelength_nm is not None else None, takes_self=True)
-    )
+    center_wavelength_nm: float | None = optional_float("The centre of a band filter's band", unit="nm", role="model",
+                                                        bound="positive")
+    bandwidth_nm: float | None = optional_float("The width of a band filter's band", unit="nm", role="model",
+                                                bound="positive")
+    cut_wavelength_nm: float | None = optional_float("Where an edge filter cuts", unit="nm", role="model",
+                                                     bound="positive")
+    slope_percent_cut_wavelength: float | None = optional_float(
+        "The slope of an edge filter's edge", unit="% of the cut wavelength", role="model")
+    slope_starting_transmission_percent: float | None = optional_float(
+        "The transmission where the edge's slope starts", unit="%", role="model")
+    slope_ending_transmission_percent: float | None = optional_float(
+        "The transmission where the edge's slope ends", unit="%", role="model")
+    filter_type: BandFilterType | EdgeFilterType | str | None = attrs.field(
+        default=attrs.Factory(_band_if_centred, takes_self=True),
+        metadata=about("Bandpass or Bandstop (band filters; Bandpass when a centre is given), Longpass or Shortpass "
+                       "(edge filters), or another kind in words", role="model"))
 
     @property
     def model_kind(self) -> str:
@@ -211,13 +213,6 @@ class OpticalFilterSpec(DeviceSpec):
 
     def problems(self, where: str) -> list[str]:
         problems = super().problems(where)
-        check_positive(
-            problems,
-            where,
-            center_wavelength_nm=self.center_wavelength_nm,
-            bandwidth_nm=self.bandwidth_nm,
-            cut_wavelength_nm=self.cut_wavelength_nm,
-        )
         if self.shape == "band" and (self.center_wavelength_nm is None or self.bandwidth_nm is None):
             problems.append(f"{where}: a band filter needs both center_wavelength_nm and bandwidth_nm")
         if self.shape == "edge" and self.cut_wavelength_nm is None:
@@ -236,31 +231,17 @@ class DichroicMirrorSpec(DeviceSpec):
 
     kind: ClassVar[str] = "dichroic_mirror"
     label: ClassVar[str] = "dichroic mirror"
-    model_properties: ClassVar[tuple[str, ...]] = (
-        "cut_on_wavelength_nm",
-        "cut_off_wavelength_nm",
-        "reflection_band_nm",
-        "transmission_band_nm",
-        "angle_of_incidence_deg",
-    )
 
-    cut_on_wavelength_nm: float | None = optional_float()
-    cut_off_wavelength_nm: float | None = optional_float()
-    reflection_band_nm: tuple[float, float] | None = optional_floats()
-    transmission_band_nm: tuple[float, float] | None = optional_floats()
-    angle_of_incidence_deg: float | None = optional_float()
-
-    def problems(self, where: str) -> list[str]:
-        problems = super().problems(where)
-        check_positive(
-            problems,
-            where,
-            cut_on_wavelength_nm=self.cut_on_wavelength_nm,
-            cut_off_wavelength_nm=self.cut_off_wavelength_nm,
-            reflection_band_nm=self.reflection_band_nm,
-            transmission_band_nm=self.transmission_band_nm,
-        )
-        return problems
+    cut_on_wavelength_nm: float | None = optional_float("Where transmission starts", unit="nm", role="model",
+                                                        bound="positive")
+    cut_off_wavelength_nm: float | None = optional_float("Where transmission ends", unit="nm", role="model",
+                                                         bound="positive")
+    reflection_band_nm: tuple[float, float] | None = optional_floats(
+        "The band it reflects", unit="nm", role="model", bound="positive", items=("min", "max"))
+    transmission_band_nm: tuple[float, float] | None = optional_floats(
+        "The band it transmits", unit="nm", role="model", bound="positive", items=("min", "max"))
+    angle_of_incidence_deg: float | None = optional_float("The angle of the light on the mirror", unit="degrees",
+                                                          role="model")
 
 
 @attrs.frozen(kw_only=True)
@@ -269,19 +250,13 @@ class PhotodetectorSpec(DeviceSpec):
 
     kind: ClassVar[str] = "photodetector"
     label: ClassVar[str] = "photodetector"
-    model_properties: ClassVar[tuple[str, ...]] = ("detector_type", "wavelength_range_nm")
-    instance_properties: ClassVar[tuple[str, ...]] = ("gain", "gain_unit", "binning")
 
-    detector_type: str | None = optional_str()
-    wavelength_range_nm: tuple[float, float] | None = optional_floats()
-    gain: float | None = optional_float()
-    gain_unit: str | None = optional_str()
-    binning: int | None = attrs.field(default=None, converter=lambda v: v if v is None or v is UNKNOWN else int(v))
-
-    def problems(self, where: str) -> list[str]:
-        problems = super().problems(where)
-        check_positive(problems, where, wavelength_range_nm=self.wavelength_range_nm)
-        return problems
+    detector_type: str | None = optional_str("The kind of detector, e.g. 'PMT', 'GaAsP PMT', 'sCMOS'", role="model")
+    wavelength_range_nm: tuple[float, float] | None = optional_floats(
+        "The wavelengths it detects", unit="nm", role="model", bound="positive", items=("min", "max"))
+    gain: float | None = optional_float("The gain used, in gain_unit", role="instance")
+    gain_unit: str | None = optional_str("The unit of the gain", role="instance")
+    binning: int | None = optional_int("Pixels binned into one (cameras)", role="instance")
 
 
 @attrs.frozen(kw_only=True)
@@ -290,17 +265,15 @@ class ObjectiveLensSpec(DeviceSpec):
 
     kind: ClassVar[str] = "objective_lens"
     label: ClassVar[str] = "objective lens"
-    model_properties: ClassVar[tuple[str, ...]] = ("numerical_aperture", "magnification")
-    numerical_aperture: float | None = optional_float()
-    magnification: float | None = optional_float()
-    lens_position: PositionSpec | None = None  # where the lens sits (an implanted GRIN lens, say), stereotactically
+
+    numerical_aperture: float | None = optional_float("Its numerical aperture", role="model", bound="positive")
+    magnification: float | None = optional_float("Its magnification", role="model", bound="positive")
+    # where the lens sits (an implanted GRIN lens, say): each emitter places it itself, so it has no role
+    lens_position: PositionSpec | None = attrs.field(
+        default=None, metadata=about("Where the lens sits (an implanted GRIN lens), stereotactically"))
 
     def problems(self, where: str) -> list[str]:
-        problems = super().problems(where)
-        check_positive(problems, where, numerical_aperture=self.numerical_aperture, magnification=self.magnification)
-        if self.lens_position is not None:
-            problems += self.lens_position.problems(f"{where}.lens_position")
-        return problems
+        return super().problems(where) + position_problems(self.lens_position, f"{where}.lens_position")
 
 
 def safe_name(text: str) -> str:

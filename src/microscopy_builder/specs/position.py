@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
+from typing import Any
 
 import attrs
 
-from ._fields import required_number, optional_float
-from ..unknown import UNKNOWN, known_numbers
+from .fields import about, field_problems, optional_float, optional_str, required_number
+from ..unknown import UNKNOWN
 
 ORIENTATION_LETTERS = ("AP", "LR", "SI")
 
@@ -20,22 +20,18 @@ class PositionSpec:
     A/P, L/R, S/I per axis (e.g. "RAS": x right, y anterior, z superior).
     """
 
-    x_mm: float = attrs.field(converter=required_number)
-    y_mm: float = attrs.field(converter=required_number)
-    z_mm: float = attrs.field(converter=required_number)
-    origin: str
-    orientation: str | None = None
-    anatomical_target: str | None = None
-    pitch_deg: float | None = optional_float()
-    yaw_deg: float | None = optional_float()
-    roll_deg: float | None = optional_float()
+    x_mm: float = attrs.field(converter=required_number, metadata=about("The x coordinate", unit="mm", bound="finite"))
+    y_mm: float = attrs.field(converter=required_number, metadata=about("The y coordinate", unit="mm", bound="finite"))
+    z_mm: float = attrs.field(converter=required_number, metadata=about("The z coordinate", unit="mm", bound="finite"))
+    origin: str = attrs.field(metadata=about("Where (0, 0, 0) is, e.g. 'bregma'"))
+    orientation: str | None = optional_str("Three letters, one of A/P, L/R and S/I per axis, e.g. 'RAS'")
+    anatomical_target: str | None = optional_str("The region at the position")
+    pitch_deg: float | None = optional_float("Rotation about the left-right axis", unit="degrees", bound="finite")
+    yaw_deg: float | None = optional_float("Rotation about the superior-inferior axis", unit="degrees", bound="finite")
+    roll_deg: float | None = optional_float("Rotation about the anterior-posterior axis", unit="degrees", bound="finite")
 
     def problems(self, where: str) -> list[str]:
-        problems = []
-        for name in ("x_mm", "y_mm", "z_mm", "pitch_deg", "yaw_deg", "roll_deg"):
-            value = getattr(self, name)
-            if any(not math.isfinite(v) for v in known_numbers(value)):
-                problems.append(f"{where}.{name}: must be a finite number, got {value!r}")
+        problems = field_problems(self, where)
         letters = self.orientation.upper() if isinstance(self.orientation, str) else ""
         axes_covered = sorted(next((i for i, pair in enumerate(ORIENTATION_LETTERS) if c in pair), -1) for c in letters)
         given = self.orientation is not None and self.orientation is not UNKNOWN
@@ -52,3 +48,10 @@ class PositionSpec:
         """One line for free-text fields: ``(x, y, z) mm from bregma, RAS``."""
         orientation = f", {self.orientation}" if self.orientation else ""
         return f"({self.x_mm:g}, {self.y_mm:g}, {self.z_mm:g}) mm from {self.origin}{orientation}"
+
+
+def position_problems(position: Any, where: str) -> list[str]:
+    """The problems of an optional position, or that it is not an ``mb.Position``."""
+    if position is None or isinstance(position, PositionSpec):
+        return [] if position is None else position.problems(where)
+    return [f"{where}: give an mb.Position(...), got {position!r:.80}"]

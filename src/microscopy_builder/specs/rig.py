@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal, get_args
 
 import attrs
 import numpy as np
 
 from ..unknown import UNKNOWN
-from ._fields import required_number, check_name, check_positive, optional_float, optional_str
+from .fields import about, check_name, field_problems, optional_float, optional_str, required_number
 from .devices import (
     DeviceSpec,
     MicroscopeSpec,
 )
-from .position import PositionSpec
+from .position import PositionSpec, position_problems
 
 
 def _frozen_image(value: Any) -> np.ndarray | None:
@@ -29,22 +29,22 @@ def _frozen_image(value: Any) -> np.ndarray | None:
 class InjectionSpec:
     """A viral-vector injection that delivered an indicator."""
 
-    construct_name: str
-    volume_ul: float = attrs.field(converter=required_number)
-    titer_vg_per_ml: float | None = optional_float()
-    vector_manufacturer: str | None = optional_str()
-    vector_description: str | None = optional_str()
-    date: str | None = optional_str()
-    description: str | None = optional_str()
-    position: PositionSpec | None = None
+    construct_name: str = attrs.field(metadata=about("The viral construct, e.g. 'AAV1-syn-GCaMP6s'"))
+    volume_ul: float = attrs.field(converter=required_number,
+                                   metadata=about("The volume injected", unit="uL", bound="positive"))
+    titer_vg_per_ml: float | None = optional_float("The titer of the vector", unit="vg/mL", bound="positive")
+    vector_manufacturer: str | None = optional_str("Who made the vector")
+    vector_description: str | None = optional_str("Free text about the vector")
+    date: str | None = optional_str("When it was injected (ISO 8601)")
+    description: str | None = optional_str("Free text about the injection")
+    position: PositionSpec | None = attrs.field(default=None, metadata=about("Where it was injected, stereotactically"))
 
     def problems(self, where: str) -> list[str]:
         problems: list[str] = []
         if not self.construct_name and self.construct_name is not UNKNOWN:
             problems.append(f"{where}.construct_name: name the viral construct, e.g. 'AAV1-syn-GCaMP6s'")
-        check_positive(problems, where, volume_ul=self.volume_ul, titer_vg_per_ml=self.titer_vg_per_ml)
-        if self.position is not None:
-            problems += self.position.problems(f"{where}.position")
+        problems += field_problems(self, where)
+        problems += position_problems(self.position, f"{where}.position")
         return problems
 
 
@@ -52,17 +52,30 @@ class InjectionSpec:
 class IndicatorSpec:
     """A fluorescent indicator; one object in the file per key (the label by default)."""
 
-    label: str
-    key: str = attrs.field(default=attrs.Factory(lambda self: self.label, takes_self=True))
-    description: str | None = optional_str()
-    manufacturer: str | None = optional_str()
-    injection: InjectionSpec | None = None
+    label: str = attrs.field(metadata=about("The indicator's name, e.g. 'GCaMP6s'"))
+    key: str = attrs.field(default=attrs.Factory(lambda self: self.label, takes_self=True),
+                           metadata=about("What tells this indicator apart in a session (default: its label)",
+                                          unknown=False))
+    description: str | None = optional_str("Free text about the indicator")
+    manufacturer: str | None = optional_str("Who made it")
+    injection: InjectionSpec | None = attrs.field(default=None, metadata=about("The injection that delivered it"))
 
     def problems(self, where: str) -> list[str]:
         problems = [] if self.label else [f"{where}.label: name the indicator, e.g. 'GCaMP6s' (or mb.UNKNOWN)"]
-        if self.injection is not None:
+        if isinstance(self.injection, InjectionSpec):
             problems += self.injection.problems(f"{where}.injection")
+        elif self.injection is not None:
+            problems.append(f"{where}.injection: give an mb.Injection(...), got {self.injection!r:.80}")
         return problems
+
+
+def _indicator(value: IndicatorSpec | str | None) -> IndicatorSpec | None:
+    """An indicator given by its label alone is an indicator of that label."""
+    return IndicatorSpec(label=value) if isinstance(value, str) else value
+
+
+def _device_name(what: str) -> Any:
+    return optional_str(f"The rig's {what} this channel's light takes (default: the rig's only one)", unknown=False)
 
 
 @attrs.frozen(kw_only=True)
@@ -73,17 +86,22 @@ class ChannelSpec:
     ...); a kind of device the channel does not name is the rig's only one of that kind.
     """
 
-    name: str
-    excitation_wavelength_nm: float | None = optional_float()
-    emission_wavelength_nm: float | None = optional_float()
-    indicator: IndicatorSpec | None = None
-    description: str | None = optional_str()
-    excitation_source: str | None = optional_str()
-    excitation_filter: str | None = optional_str()
-    dichroic_mirror: str | None = optional_str()
-    photodetector: str | None = optional_str()
-    emission_filter: str | None = optional_str()
-    objective_lens: str | None = optional_str()
+    name: str = attrs.field(metadata=about("The channel's name", unknown=False))
+    excitation_wavelength_nm: float | None = optional_float(
+        "The excitation wavelength (default: the wavelength_nm of the channel's excitation source)", unit="nm",
+        bound="positive")
+    emission_wavelength_nm: float | None = optional_float("The emission wavelength recorded", unit="nm", bound="positive")
+    indicator: IndicatorSpec | None = attrs.field(
+        default=None, converter=_indicator,
+        metadata=about("The indicator imaged: a label such as 'GCaMP6s', or an mb.Indicator(...)",
+                       expect="a label such as 'GCaMP6s', an mb.Indicator(...), or mb.UNKNOWN"))
+    description: str | None = optional_str("Free text about the channel")
+    excitation_source: str | None = _device_name("excitation source")
+    excitation_filter: str | None = _device_name("excitation filter")
+    dichroic_mirror: str | None = _device_name("dichroic mirror")
+    photodetector: str | None = _device_name("photodetector")
+    emission_filter: str | None = _device_name("emission filter")
+    objective_lens: str | None = _device_name("objective lens")
 
     def named_device(self, slot: str) -> str | None:
         """The device of ``slot`` this channel names (``None``: the rig's only one)."""
@@ -95,12 +113,7 @@ class ChannelSpec:
         for name in ("excitation_wavelength_nm", "emission_wavelength_nm"):
             if getattr(self, name) is None:
                 problems.append(f"{where}.{name}: required; give the wavelength in nanometres, or mb.UNKNOWN")
-        check_positive(
-            problems,
-            where,
-            excitation_wavelength_nm=self.excitation_wavelength_nm,
-            emission_wavelength_nm=self.emission_wavelength_nm,
-        )
+        problems += field_problems(self, where)
         if isinstance(self.indicator, IndicatorSpec):
             problems += self.indicator.problems(f"{where}.indicator")
         elif self.indicator is not None and self.indicator is not UNKNOWN:
@@ -113,14 +126,10 @@ class ChannelSpec:
         return problems
 
 
-OPTICAL_SLOTS = (
-    "excitation_source",
-    "excitation_filter",
-    "dichroic_mirror",
-    "photodetector",
-    "emission_filter",
-    "objective_lens",
-)
+#: the kinds of optical device a rig holds, in light-path order
+OpticalSlot = Literal["excitation_source", "excitation_filter", "dichroic_mirror", "photodetector", "emission_filter",
+                      "objective_lens"]
+OPTICAL_SLOTS = get_args(OpticalSlot)
 
 
 @attrs.frozen
@@ -136,15 +145,21 @@ class LightPath:
 class RigSpec:
     """A microscope, its optical devices (several of a kind when channels take different paths) and its channels."""
 
-    name: str
-    key: str = attrs.field(default=attrs.Factory(lambda self: self.name, takes_self=True))
-    description: str | None = optional_str()
-    optical_path_scheme: np.ndarray | None = attrs.field(  # a diagram of the light path: (rows, columns[, 3 or 4])
+    name: str = attrs.field(metadata=about("The rig's name (the microscope's too, unless it is given its own)",
+                                           unknown=False))
+    key: str = attrs.field(default=attrs.Factory(lambda self: self.name, takes_self=True),
+                           metadata=about("What tells this rig apart in a session (default: its name)", unknown=False))
+    description: str | None = optional_str("The rig as a whole: its light path, what it is used for")
+    optical_path_scheme: np.ndarray | None = attrs.field(
         default=None, converter=_frozen_image,
-        eq=attrs.cmp_using(eq=lambda a, b: a is b or (a is not None and b is not None and np.array_equal(a, b))))
-    microscope: MicroscopeSpec | None = None
-    optics: tuple[tuple[str, DeviceSpec], ...] = attrs.field(default=(), converter=lambda v: _in_light_path_order(v))
-    channels: tuple[ChannelSpec, ...] = ()
+        eq=attrs.cmp_using(eq=lambda a, b: a is b or (a is not None and b is not None and np.array_equal(a, b))),
+        metadata=about("A diagram of the light path: an image, (rows, columns) grey or (rows, columns, 3 or 4) colour",
+                       unknown=False))
+    microscope: MicroscopeSpec | None = attrs.field(default=None, metadata=about("The microscope body"))
+    optics: tuple[tuple[OpticalSlot, DeviceSpec], ...] = attrs.field(
+        default=(), converter=lambda v: _in_light_path_order(v),
+        metadata=about("The optical devices, (kind, device) in light-path order", unknown=False))
+    channels: tuple[ChannelSpec, ...] = attrs.field(default=(), metadata=about("The channels", unknown=False))
 
     def devices(self) -> Iterator[tuple[str, DeviceSpec]]:
         """(slot, device) for the microscope and every optical device, in light-path order."""

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Literal, get_args
 
 import attrs
 
-from ._fields import identity_field, optional_str
+from .fields import about, identity_field, optional_str
 from .rig import RigSpec
 from .series import SeriesSpec, TimeSeriesOptions
 from .source_checks import segmentation_data_problems, segmentation_source_problems
 from .space import ImagingSpaceSpec
 
-MASK_TYPES = ("image", "pixel", "voxel")
+MaskType = Literal["image", "pixel", "voxel"]
 # roiextractors' trace names, in the order files list them.
-TRACE_KINDS = ("raw", "dff", "neuropil", "deconvolved", "denoised", "baseline", "background")
+TraceKind = Literal["raw", "dff", "neuropil", "deconvolved", "denoised", "baseline", "background"]
+MASK_TYPES = get_args(MaskType)
+TRACE_KINDS = get_args(TraceKind)
+
+
+def _by_name(value: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:
+    """Text by image name, as sorted (name, text) pairs."""
+    return tuple(sorted(dict(value or {}).items()))
 
 
 @attrs.frozen(kw_only=True)
@@ -22,13 +30,16 @@ class TraceSpec:
     """How one trace type is written: its object name, unit, description, the unit's conversion and offset
     (``value * conversion + offset`` is in ``unit``), and the options every time series has."""
 
-    kind: str
-    name: str | None = optional_str()
-    unit: str | None = optional_str()
-    description: str | None = optional_str()
-    conversion: float = attrs.field(default=1.0, converter=float)
-    offset: float = attrs.field(default=0.0, converter=float)
-    options: TimeSeriesOptions = attrs.field(factory=TimeSeriesOptions)
+    kind: TraceKind = attrs.field(metadata=about("The trace type", unknown=False))
+    name: str | None = optional_str("The name of its object in the file", unknown=False)
+    unit: str | None = optional_str("The physical unit of the values (default: 'n.a.')", unknown=False)
+    description: str | None = optional_str("What the traces are", unknown=False)
+    conversion: float = attrs.field(default=1.0, converter=float, metadata=about(
+        "value * conversion + offset is in the unit", unknown=False))
+    offset: float = attrs.field(default=0.0, converter=float, metadata=about("value * conversion + offset is in the unit",
+                                                                             unknown=False))
+    options: TimeSeriesOptions = attrs.field(factory=TimeSeriesOptions, metadata=about(
+        "What every NWB time series may say beyond its data and times", unknown=False))
 
 
 @attrs.frozen(kw_only=True)
@@ -41,23 +52,38 @@ class SegmentationSpec:
     light path it belongs to when there is no series (the legacy ImagingPlane needs them).
     """
 
-    name: str
-    key: str = attrs.field(default=attrs.Factory(lambda self: self.name, takes_self=True))
-    source: Any = identity_field(default=None)
-    space: ImagingSpaceSpec | None = None
-    series: SeriesSpec | None = None
-    rig: RigSpec | None = None
-    channel: str | None = None
-    masks: str | None = optional_str()
-    description: str | None = optional_str()
-    traces: tuple[str, ...] | None = None
-    trace_overrides: tuple[TraceSpec, ...] = ()
-    include_background: bool = False
-    include_centroids: bool = True
-    include_acceptance: bool = True
-    images: tuple[str, ...] | None = None
-    image_names: tuple[tuple[str, str], ...] = ()
-    image_descriptions: tuple[tuple[str, str], ...] = ()
+    name: str = attrs.field(metadata=about("The segmentation's name", unknown=False))
+    key: str = attrs.field(default=attrs.Factory(lambda self: self.name, takes_self=True), metadata=about(
+        "What tells this segmentation apart in a session (default: its name)", unknown=False))
+    source: Any = identity_field("The data: a roiextractors SegmentationExtractor (Suite2p, CaImAn, EXTRACT, ...)",
+                                 default=None)
+    space: ImagingSpaceSpec | None = attrs.field(default=None, metadata=about(
+        "The imaging space the ROIs lie in (default: the series' space)", unknown=False))
+    series: SeriesSpec | None = attrs.field(default=None, metadata=about(
+        "The imaging series it was computed from (linked from the traces)", unknown=False))
+    rig: RigSpec | None = attrs.field(default=None, metadata=about(
+        "The rig the data was recorded with, when no series is given", unknown=False))
+    channel: str | None = optional_str("The rig's channel, when no series is given (default: the rig's only one)",
+                                       unknown=False)
+    masks: MaskType | None = optional_str("The kind of ROI masks written (default: image masks in the legacy format, "
+                                          "the extractor's own kind in ndx-microscopy)", unknown=False)
+    description: str | None = optional_str("The algorithm, its version and parameters", unknown=False)
+    traces: tuple[TraceKind, ...] | None = attrs.field(default=None, metadata=about(
+        "The trace types written (default: every one the extractor has)", unknown=False))
+    trace_overrides: tuple[TraceSpec, ...] = attrs.field(default=(), metadata=about(
+        "Names, units and descriptions given to trace types", unknown=False))
+    include_background: bool = attrs.field(default=False, metadata=about(
+        "Whether background components (e.g. neuropil masks) and their traces are written", unknown=False))
+    include_centroids: bool = attrs.field(default=True, metadata=about(
+        "Whether ROI centroids are written (the extractor's, else the mask-weighted centre)", unknown=False))
+    include_acceptance: bool = attrs.field(default=True, metadata=about(
+        "Whether accepted / rejected status is written when the extractor has it", unknown=False))
+    images: tuple[str, ...] | None = attrs.field(default=None, metadata=about(
+        "The summary images written (default: all)", unknown=False))
+    image_names: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_by_name, metadata=about(
+        "New names of summary images, by their extractor names", unknown=False))
+    image_descriptions: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_by_name, metadata=about(
+        "Descriptions of summary images, by their extractor names", unknown=False))
 
     def trace_spec(self, kind: str) -> TraceSpec:
         return next((t for t in self.trace_overrides if t.kind == kind), TraceSpec(kind=kind))

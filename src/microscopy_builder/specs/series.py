@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Literal, get_args
 
 import attrs
 import numpy as np
 
-from ._fields import check_name, check_non_negative, check_positive, identity_field, optional_array, optional_float, optional_str
+from .fields import (about, check_name, check_non_negative, check_positive, identity_field, optional_array,
+                     optional_float, optional_str)
 from .rig import RigSpec
 from .source_checks import frames_of, series_data_problems, series_source_problems, timestamp_problems
 from .space import ImagingSpaceSpec
 
-LOCATIONS = ("acquisition", "processing")
-LEGACY_SERIES_TYPES = ("TwoPhotonSeries", "OnePhotonSeries")
+Location = Literal["acquisition", "processing"]
+LegacySeriesType = Literal["TwoPhotonSeries", "OnePhotonSeries"]
+Continuity = Literal["continuous", "instantaneous", "step"]
+LOCATIONS = get_args(Location)
+LEGACY_SERIES_TYPES = get_args(LegacySeriesType)
+CONTINUITIES = get_args(Continuity)
 
 
-CONTINUITIES = ("continuous", "instantaneous", "step")
-
-
-def _optional_uint8(values: Any) -> np.ndarray | None:
+def _optional_uint8(values: Sequence[int] | np.ndarray | None) -> np.ndarray | None:
     if values is None:
         return None
     array = np.array(values, copy=True)
@@ -40,13 +43,19 @@ class TimeSeriesOptions:
     saying what each number means.
     """
 
-    resolution: float | None = optional_float()
-    comments: str | None = optional_str()
-    continuity: str | None = optional_str()
+    resolution: float | None = optional_float("The smallest meaningful difference between values, in the series' unit",
+                                              bound="non_negative", unknown=False)
+    comments: str | None = optional_str("Free-text comments", unknown=False)
+    continuity: Continuity | None = optional_str("Whether values are continuous, instantaneous or a step function",
+                                                 unknown=False)
     control: np.ndarray | None = attrs.field(default=None, converter=_optional_uint8,
                                              eq=attrs.cmp_using(eq=lambda a, b: a is b or (a is not None and b is not None
-                                                                                        and np.array_equal(a, b))))
-    control_description: tuple[str, ...] | None = attrs.field(default=None, converter=lambda v: None if v is None else tuple(v))
+                                                                                        and np.array_equal(a, b))),
+                                             metadata=about("One whole number (0-255) per frame labelling it",
+                                                            unknown=False))
+    control_description: tuple[str, ...] | None = attrs.field(
+        default=None, converter=lambda v: None if v is None else tuple(v),  # any sequence of text
+        metadata=about("What each control value means: item k describes the value k", unknown=False))
 
     def problems(self, where: str, frames: int | None = None) -> list[str]:
         problems: list[str] = []
@@ -73,25 +82,36 @@ class SeriesSpec:
     ``channel_group`` when given.
     """
 
-    name: str
-    key: str = attrs.field(default=attrs.Factory(lambda self: self.name, takes_self=True))
-    source: Any = identity_field(default=None)
-    rig: RigSpec | None = None
-    channel: str | None = None
-    space: ImagingSpaceSpec | None = None
-    description: str | None = optional_str()
-    unit: str = "n.a."
-    conversion: float = attrs.field(default=1.0, converter=float)
-    offset: float = attrs.field(default=0.0, converter=float)
-    location: str = "acquisition"
-    timestamps: np.ndarray | None = optional_array()
-    rate: float | None = optional_float()
-    starting_time: float | None = optional_float()
-    legacy_type: str | None = optional_str()
-    grouped: bool = True
-    plane_group: str | None = optional_str()
-    channel_group: str | None = optional_str()
-    options: TimeSeriesOptions = attrs.field(factory=TimeSeriesOptions)
+    name: str = attrs.field(metadata=about("The series' name", unknown=False))
+    key: str = attrs.field(default=attrs.Factory(lambda self: self.name, takes_self=True),
+                           metadata=about("What tells this series apart in a session (default: its name)", unknown=False))
+    source: Any = identity_field("The data: a roiextractors ImagingExtractor, read lazily in chunks", default=None)
+    rig: RigSpec | None = attrs.field(default=None, metadata=about("The rig that recorded the series", unknown=False))
+    channel: str | None = optional_str("The rig channel it was recorded on (default: the rig's only one)", unknown=False)
+    space: ImagingSpaceSpec | None = attrs.field(default=None, metadata=about("The imaging space the series covers",
+                                                                              unknown=False))
+    description: str | None = optional_str("What was recorded, during which behaviour", unknown=False)
+    unit: str = attrs.field(default="n.a.", metadata=about("The physical unit of the values", unknown=False))
+    conversion: float = attrs.field(default=1.0, converter=float, metadata=about(
+        "value * conversion + offset is in the unit", bound="positive", unknown=False))
+    offset: float = attrs.field(default=0.0, converter=float, metadata=about("value * conversion + offset is in the unit",
+                                                                             unknown=False))
+    location: Location = attrs.field(default="acquisition", metadata=about("Raw data (acquisition) or processed",
+                                                                           unknown=False))
+    timestamps: np.ndarray | None = optional_array("Frame times from the session start (wins over the extractor's)",
+                                                   unit="s")
+    rate: float | None = optional_float("A regular frame rate (wins over the extractor's times)", unit="Hz",
+                                        bound="positive", unknown=False)
+    starting_time: float | None = optional_float("The time of the first frame", unit="s", bound="non_negative",
+                                                 unknown=False)
+    legacy_type: LegacySeriesType | None = optional_str(
+        "Legacy output only: the series type (default: from the rig's excitation mode)", unknown=False)
+    grouped: bool = attrs.field(default=True, metadata=about(
+        "ndx-microscopy only: whether the series may join a multi-plane or multi-channel container", unknown=False))
+    plane_group: str | None = optional_str("The name of its multi-plane container", unknown=False)
+    channel_group: str | None = optional_str("The name of its multi-channel container", unknown=False)
+    options: TimeSeriesOptions = attrs.field(factory=TimeSeriesOptions, metadata=about(
+        "What every NWB time series may say beyond its data and times", unknown=False))
 
     def channel_spec(self):
         return None if self.rig is None or self.channel is None else self.rig.channel(self.channel)

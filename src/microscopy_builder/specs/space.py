@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import math
-from typing import ClassVar
+from typing import ClassVar, Literal, get_args
 
 import attrs
 
 from ..unknown import UNKNOWN
-from ._fields import check_positive, optional_float, optional_str
-from .position import PositionSpec
+from .fields import about, field_problems, optional_float, optional_int, optional_str
+from .position import PositionSpec, position_problems
+
+Geometry = Literal["planar", "volumetric"]
 
 
 def _numbers(values, kind):
@@ -27,10 +28,10 @@ class IlluminationSpec:
     """How the space was illuminated; subclasses name the pattern."""
 
     kind: ClassVar[str] = "illumination_pattern"
-    description: str | None = optional_str()
+    description: str | None = optional_str("How the space was illuminated, in words")
 
     def problems(self, where: str) -> list[str]:
-        return []
+        return field_problems(self, where)
 
 
 @attrs.frozen(kw_only=True)
@@ -38,14 +39,9 @@ class LineScanSpec(IlluminationSpec):
     """Raster scanning, line by line (galvo-galvo, resonant-galvo)."""
 
     kind: ClassVar[str] = "line_scan"
-    line_rate_hz: float | None = optional_float()
-    dwell_time_s: float | None = optional_float()
-    scan_direction: str | None = optional_str()
-
-    def problems(self, where: str) -> list[str]:
-        problems: list[str] = []
-        check_positive(problems, where, line_rate_hz=self.line_rate_hz, dwell_time_s=self.dwell_time_s)
-        return problems
+    line_rate_hz: float | None = optional_float("Lines scanned per second", unit="Hz", bound="positive")
+    dwell_time_s: float | None = optional_float("Time spent on each pixel", unit="s", bound="positive")
+    scan_direction: str | None = optional_str("The direction of the scan, e.g. 'left to right'")
 
 
 @attrs.frozen(kw_only=True)
@@ -53,14 +49,9 @@ class PlaneAcquisitionSpec(IlluminationSpec):
     """The whole plane at once (camera-based widefield, miniscope, light sheet)."""
 
     kind: ClassVar[str] = "plane_acquisition"
-    plane_rate_hz: float | None = optional_float()
-    illumination_angle_deg: float | None = optional_float()
-    point_spread_function: str | None = optional_str()
-
-    def problems(self, where: str) -> list[str]:
-        problems: list[str] = []
-        check_positive(problems, where, plane_rate_hz=self.plane_rate_hz)
-        return problems
+    plane_rate_hz: float | None = optional_float("Planes acquired per second", unit="Hz", bound="positive")
+    illumination_angle_deg: float | None = optional_float("The angle of the illumination (light sheet)", unit="degrees")
+    point_spread_function: str | None = optional_str("The point spread function, in words")
 
 
 @attrs.frozen(kw_only=True)
@@ -68,23 +59,19 @@ class RandomAccessScanSpec(IlluminationSpec):
     """Targeted point scanning (acousto-optic deflectors)."""
 
     kind: ClassVar[str] = "random_access_scan"
-    max_scan_points: int | None = attrs.field(default=None, converter=lambda v: v if v is None or v is UNKNOWN else int(v))
-    dwell_time_s: float | None = optional_float()
-    scanning_pattern: str | None = optional_str()
-
-    def problems(self, where: str) -> list[str]:
-        problems: list[str] = []
-        check_positive(problems, where, max_scan_points=self.max_scan_points, dwell_time_s=self.dwell_time_s)
-        return problems
+    max_scan_points: int | None = optional_int("The most points scanned", bound="positive")
+    dwell_time_s: float | None = optional_float("Time spent on each point", unit="s", bound="positive")
+    scanning_pattern: str | None = optional_str("The pattern of points, in words")
 
 
 @attrs.frozen(kw_only=True)
 class OriginSpec:
     """Physical location of the first pixel of the space, with its unit and reference frame."""
 
-    coordinates: tuple[float, ...] = attrs.field(converter=lambda v: tuple(float(x) for x in v))
-    unit: str = "meters"
-    reference_frame: str | None = None
+    coordinates: tuple[float, ...] = attrs.field(converter=lambda v: tuple(float(x) for x in v),
+                                                 metadata=about("Where the first pixel is", unknown=False))
+    unit: str = attrs.field(default="meters", metadata=about("The unit of the coordinates", unknown=False))
+    reference_frame: str | None = optional_str("The frame the coordinates are given in, e.g. 'bregma, RAS'")
 
     def summary(self) -> str:
         frame = f" ({self.reference_frame})" if self.reference_frame else ""
@@ -102,21 +89,30 @@ class ImagingSpaceSpec:
     the planes of one multi-plane recording.
     """
 
-    name: str
-    key: str = attrs.field(default=attrs.Factory(lambda self: self.name, takes_self=True))
-    geometry: str = "planar"
-    pixel_size_um: tuple[float, ...] | None = attrs.field(default=None, converter=lambda v: _numbers(v, float))
-    dimensions: tuple[int, ...] | None = attrs.field(default=None, converter=lambda v: _numbers(v, int))
-    anatomical_target: str | None = optional_str()
-    description: str | None = optional_str()
-    fov_center: PositionSpec | None = None
-    origin: OriginSpec | None = None
-    illumination: IlluminationSpec | None = None
-    base_key: str | None = optional_str()
-    base_name: str | None = optional_str()
-    depth_um: float | None = optional_float()
+    name: str = attrs.field(metadata=about("The space's name", unknown=False))
+    key: str = attrs.field(default=attrs.Factory(lambda self: self.name, takes_self=True),
+                           metadata=about("What tells this space apart in a session (default: its name)", unknown=False))
+    geometry: Geometry = attrs.field(default="planar", metadata=about("A plane or a volume", unknown=False))
+    pixel_size_um: tuple[float, ...] | None = attrs.field(
+        default=None, converter=lambda v: _numbers(v, float),
+        metadata=about("The size of a pixel (x, y), or of a voxel (x, y, z)", unit="um", bound="positive"))
+    dimensions: tuple[int, ...] | None = attrs.field(
+        default=None, converter=lambda v: _numbers(v, int),
+        metadata=about("Pixels (x, y), or voxels (x, y, z), of the grid (default: from the data)", bound="positive",
+                       unknown=False))
+    anatomical_target: str | None = optional_str("The region imaged; for mice an Allen CCF acronym such as 'VISp2/3'")
+    description: str | None = optional_str("Free text about the space (preparation, depth below the surface, ...)")
+    fov_center: PositionSpec | None = attrs.field(
+        default=None, metadata=about("The stereotactic position of the centre of the field of view"))
+    origin: OriginSpec | None = attrs.field(default=None, metadata=about("Where the first pixel is", unknown=False))
+    illumination: IlluminationSpec | None = attrs.field(default=None, metadata=about("How the space was illuminated",
+                                                                                     unknown=False))
+    base_key: str | None = optional_str("The key of the space this plane was derived from", unknown=False)
+    base_name: str | None = optional_str("The name of the space this plane was derived from", unknown=False)
+    depth_um: float | None = optional_float("The depth of this plane of a multi-plane recording", unit="um",
+                                            bound="finite", unknown=False)
 
-    GEOMETRIES: ClassVar[tuple[str, ...]] = ("planar", "volumetric")
+    GEOMETRIES: ClassVar[tuple[str, ...]] = get_args(Geometry)
 
     @property
     def ndim(self) -> int:
@@ -146,28 +142,24 @@ class ImagingSpaceSpec:
 
     def problems(self, where: str | None = None) -> list[str]:
         where = where or f"space {self.name!r}"
-        problems: list[str] = []
-        if self.geometry not in self.GEOMETRIES:
-            problems.append(f"{where}.geometry: must be one of {self.GEOMETRIES}, got {self.geometry!r}")
+        grids = {"pixel_size_um": (self.pixel_size_um, self.size_field, "sizes"),
+                 "dimensions": (self.dimensions, self.dimensions_field, "counts")}
+        wrong_length = tuple(name for name, (value, _, _) in grids.items()
+                             if isinstance(value, tuple) and len(value) != self.ndim)
+        problems = field_problems(self, where, labels={name: label for name, (_, label, _) in grids.items()},
+                                  skip=wrong_length)
         call = ".volumetric(voxel_size_um=(x_um, y_um, z_um))" if self.is_volumetric else ".planar(pixel_size_um=(x_um, y_um))"
         if self.pixel_size_um is None:
             problems.append(f"{where}.{self.size_field}: required; call {call}, or give mb.UNKNOWN")
-        elif self.pixel_size_um is UNKNOWN:
-            pass
-        elif len(self.pixel_size_um) != self.ndim:
-            problems.append(f"{where}.{self.size_field}: give {self.ndim} sizes {self.axes}, got {self.pixel_size_um!r}")
-        else:
-            check_positive(problems, where, **{self.size_field: self.pixel_size_um})
-        if self.dimensions is not None:
-            if len(self.dimensions) != self.ndim:
-                problems.append(f"{where}.{self.dimensions_field}: give {self.ndim} counts {self.axes}, got {self.dimensions!r}")
-            check_positive(problems, where, **{self.dimensions_field: tuple(float(d) for d in self.dimensions)})
+        for name in wrong_length:
+            value, label, items = grids[name]
+            problems.append(f"{where}.{label}: give {self.ndim} {items} {self.axes}, got {value!r}")
         if self.depth_um is not None and self.is_volumetric:
             problems.append(f"{where}.depth_um: at_depth(...) derives one plane of a planar space, not of a volume")
-        if self.depth_um is not None and not math.isfinite(self.depth_um):
-            problems.append(f"{where}.depth_um: must be a finite number of micrometres, got {self.depth_um!r}")
-        if self.fov_center is not None:
-            problems += self.fov_center.problems(f"{where}.fov_center")
-        if self.illumination is not None:
+        problems += position_problems(self.fov_center, f"{where}.fov_center")
+        if isinstance(self.illumination, IlluminationSpec):
             problems += self.illumination.problems(f"{where}.{self.illumination.kind}")
+        elif self.illumination is not None:
+            problems.append(f"{where}.illumination: give an illumination pattern (.line_scan(...), ...), got "
+                            f"{self.illumination!r:.80}")
         return problems

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 import attrs
 import numpy as np
 
-from ._fields import optional_str
+from .fields import about, optional_str
 from .rig import RigSpec
 from .sources import describe_shape, dtype_problem, native_dtype
 from .space import ImagingSpaceSpec
 
 
-def _image(value: object) -> np.ndarray | None:
+def _image(value: Any) -> np.ndarray | None:
     if value is None:
         return None
     array = np.array(value, copy=True)
@@ -24,15 +26,20 @@ def _image(value: object) -> np.ndarray | None:
 class StaticImageSpec:
     """One image (rows, columns) on a planar space, or a z-stack (rows, columns, planes) on a volumetric one."""
 
-    name: str
-    key: str = attrs.field(default=attrs.Factory(lambda self: self.name, takes_self=True))
+    name: str = attrs.field(metadata=about("The image's name", unknown=False))
+    key: str = attrs.field(default=attrs.Factory(lambda self: self.name, takes_self=True),
+                           metadata=about("What tells this image apart in a session (default: its name)", unknown=False))
     data: np.ndarray | None = attrs.field(default=None, converter=_image, eq=attrs.cmp_using(
-        eq=lambda a, b: a is b or (a is not None and b is not None and np.array_equal(a, b))))
-    rig: RigSpec | None = None
-    channel: str | None = None
-    space: ImagingSpaceSpec | None = None
-    description: str | None = optional_str()
-    location: str = "acquisition"
+        eq=lambda a, b: a is b or (a is not None and b is not None and np.array_equal(a, b))),
+        metadata=about("The image: (rows, columns), or (rows, columns, planes) for a z-stack", unknown=False))
+    rig: RigSpec | None = attrs.field(default=None, metadata=about("The rig the image was taken with", unknown=False))
+    channel: str | None = optional_str("The rig channel it was taken on (default: the rig's only one)", unknown=False)
+    space: ImagingSpaceSpec | None = attrs.field(default=None, metadata=about("The imaging space it covers",
+                                                                              unknown=False))
+    description: str | None = optional_str("Free text about the image")
+    location: Literal["acquisition", "processing"] = attrs.field(
+        default="acquisition", metadata=about("Recorded (acquisition) or computed from recorded data (processing)",
+                                              unknown=False))
 
     def problems(self, where: str | None = None) -> list[str]:
         where = where or f"static image {self.name!r}"
