@@ -11,9 +11,12 @@ import pytest
 
 CHILD = textwrap.dedent(
     """
-    import datetime as dt, json, resource, sys
+    import datetime as dt, json, sys
     import microscopy_builder as mb
     from roiextractors.testing import generate_dummy_imaging_extractor
+    def peak_kib():  # this process's own high-water mark: ru_maxrss would start at the pytest parent's peak
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
 
     frames, buffer_bytes, path, backend = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
     imaging = generate_dummy_imaging_extractor(num_rows=256, num_columns=256, num_samples=frames, seed=1)  # lazy
@@ -24,9 +27,9 @@ CHILD = textwrap.dedent(
                          format="ndx-microscopy")
     session.add(mb.SeriesBuilder("TwoPhotonSeries").from_extractor(imaging).rig(rig).space(space))
     imaging.get_series(0, 1)  # the extractor's own one-off set-up, before the baseline
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    base = peak_kib()
     session.write(path, backend=backend, buffer_bytes=buffer_bytes, max_workers=2, progress=False)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = peak_kib()
     print(json.dumps({"base_mib": base / 1024, "peak_mib": peak / 1024}))
     """
 )

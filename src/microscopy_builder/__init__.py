@@ -5,13 +5,13 @@ to builders, and the errors.
 """
 
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
 from .acquisition import SourceMetadata, source_metadata
 from .batch import SessionJob, SessionResult, write_sessions
 from .builders import ImagingSpaceBuilder, RigBuilder, SegmentationBuilder, SeriesBuilder, StaticImageBuilder
 from .emit.placeholders import Placeholder, PlaceholderWarning
 from .io.dataset_config import DatasetConfiguration
-from .reading import MicroscopyImagingExtractor, MicroscopySegmentationExtractor, Recording, read, translate
 from .errors import BuilderError, CompatibilityWarning, ConflictError, SourceDataError, ValidationError
 from .session import Session
 from .session_file import load_session_file
@@ -21,6 +21,26 @@ from .validation import Problem, ValidationReport
 from .specs import InjectionSpec as Injection
 from .specs import PositionSpec as Position
 from .unknown import UNKNOWN
+
+if TYPE_CHECKING:
+    from .reading import MicroscopyImagingExtractor, MicroscopySegmentationExtractor, Recording, read, translate
+
+#: imported on first use: reading a file imports ndx-microscopy, which writing a legacy file must not
+#: need (a process that never loaded the extension writes and appends core-only files without it)
+_READING = ("MicroscopyImagingExtractor", "MicroscopySegmentationExtractor", "Recording", "read", "translate")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _READING:
+        from . import reading
+
+        return getattr(reading, name)
+    raise AttributeError(f"module 'microscopy_builder' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 try:
     __version__ = version("microscopy-builder")
