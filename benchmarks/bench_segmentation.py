@@ -1,4 +1,4 @@
-"""Benchmark: write one Suite2p-sized segmentation to an HDF5 NWB file with microscopy-builder and NeuroConv.
+"""Benchmark: write one Suite2p-sized segmentation to an NWB file (HDF5 and Zarr) with microscopy-builder and NeuroConv.
 
 The same synthetic segmentation (2,000 disk-shaped ROIs of ~110 pixels on a 512 x 512 field,
 9,000 frames of four float32 trace types, mean and correlation images, some ROIs rejected) is
@@ -40,6 +40,7 @@ from common import (
     format_rows, header_lines, in_fresh_process, measure, memory_note, neuroconv_missing, neuroconv_nwbfile,
     neuroconv_write, result_cells, sample_indices, warning_lines,
 )
+from floors import Floor, compress_pieces, copy_pieces, trace_chunks
 from segmentation_data import SAMPLING_HZ, TRACE_KINDS, Segmentation, dense_mask
 
 MASK_KINDS = ("image", "pixel")
@@ -48,8 +49,8 @@ QUICK = {"rois": 200, "size": 128, "frames": 500}
 
 
 # -- the tools ----------------------------------------------------------------------------------------
-def write_with_microscopy_builder(extractor: Any, path: Path, *, format: str, masks: str) -> None:
-    """Describe a segmentation-only session with the fluent builders and write it to HDF5.
+def write_with_microscopy_builder(extractor: Any, path: Path, *, format: str, masks: str, backend: str = "hdf5") -> None:
+    """Describe a segmentation-only session with the fluent builders and write it to ``backend``.
 
     No imaging series is written (as when converting a Suite2p folder alone), so the ROIs are
     placed with ``.space(space).rig(rig, "Green")``.
@@ -60,10 +61,10 @@ def write_with_microscopy_builder(extractor: Any, path: Path, *, format: str, ma
                     .rig(bench_rig(), "Green").masks(masks).description("Synthetic Suite2p-like segmentation."))
     session = Session(session_description="Segmentation write benchmark.", session_start_time=SESSION_START,
                       format=format, identifier=f"bench-microscopy-builder-{format}-{masks}")
-    session.add(segmentation).write(path, backend="hdf5")
+    session.add(segmentation).write(path, backend=backend)
 
 
-def write_with_neuroconv(extractor: Any, path: Path, *, masks: str) -> None:
+def write_with_neuroconv(extractor: Any, path: Path, *, masks: str, backend: str = "hdf5") -> None:
     """Write the extractor with NeuroConv's ``add_segmentation_to_nwbfile`` and ``common.neuroconv_write``.
 
     ``mask_type`` is passed although NeuroConv 0.10.2 writes the extractor's native kind whatever
@@ -73,19 +74,19 @@ def write_with_neuroconv(extractor: Any, path: Path, *, masks: str) -> None:
 
     nwbfile = neuroconv_nwbfile("Segmentation write benchmark.", f"bench-neuroconv-{masks}")
     add_segmentation_to_nwbfile(segmentation_extractor=extractor, nwbfile=nwbfile, mask_type=masks)
-    neuroconv_write(nwbfile, path)
+    neuroconv_write(nwbfile, path, backend)
 
 
-def _mb_legacy(extractor: Any, path: Path, masks: str) -> None:
-    write_with_microscopy_builder(extractor, path, format="legacy", masks=masks)
+def _mb_legacy(extractor: Any, path: Path, masks: str, backend: str) -> None:
+    write_with_microscopy_builder(extractor, path, format="legacy", masks=masks, backend=backend)
 
 
-def _mb_ndx(extractor: Any, path: Path, masks: str) -> None:
-    write_with_microscopy_builder(extractor, path, format="ndx-microscopy", masks=masks)
+def _mb_ndx(extractor: Any, path: Path, masks: str, backend: str) -> None:
+    write_with_microscopy_builder(extractor, path, format="ndx-microscopy", masks=masks, backend=backend)
 
 
-def _neuroconv(extractor: Any, path: Path, masks: str) -> None:
-    write_with_neuroconv(extractor, path, masks=masks)
+def _neuroconv(extractor: Any, path: Path, masks: str, backend: str) -> None:
+    write_with_neuroconv(extractor, path, masks=masks, backend=backend)
 
 
 # Where each tool puts things: the ROI table and one series per trace type.
@@ -150,26 +151,38 @@ TOOLS: dict[str, SegmentationTool] = {
 
 @dataclass(frozen=True)
 class Run:
-    """One tool writing one mask kind."""
+    """One tool writing one mask kind to one backend."""
 
     tool: str
     masks: str
+    backend: str = "hdf5"
 
     @property
     def label(self) -> str:
-        return f"{TOOLS[self.tool].label}, {self.masks} masks"
+        return f"{TOOLS[self.tool].label}{' Zarr' if self.backend == 'zarr' else ''}, {self.masks} masks"
 
     @property
     def file_name(self) -> str:
-        return f"{self.tool}-{self.masks}.nwb"
+        return f"{self.tool}-{self.masks}.nwb" + (".zarr" if self.backend == "zarr" else "")
 
 
 def measure_run(run: Run, segmentation: Segmentation, path: Path) -> Result:
     """``common.measure`` of one tool writing one mask kind; building the extractor (generating the
     traces and masks) is not timed and counts in the baseline."""
     tool = TOOLS[run.tool]
-    write = replace(tool, write=functools.partial(tool.write, masks=run.masks))
+    write = replace(tool, write=functools.partial(tool.write, masks=run.masks, backend=run.backend))
     return measure(run, write, functools.partial(segmentation.extractor, run.masks), path)
+
+
+def trace_compress_floor(segmentation: Segmentation) -> Floor:
+    """Compress every trace chunk (in memory beforehand) with the default encoder on every core, best of three."""
+    return compress_pieces(list(trace_chunks(list(segmentation.traces().values()))))
+
+
+def trace_copy_floor(segmentation: Segmentation, path: Path) -> Floor:
+    """Write every trace chunk's raw bytes to ``path``, best of three."""
+    traces = list(segmentation.traces().values())
+    return copy_pieces(lambda: trace_chunks(traces), path)
 
 
 # -- checking the outputs, in a child process -----------------------------------------------------------
@@ -281,24 +294,36 @@ def describe_layout(table: Any, raw: Any, masks: str) -> str:
 
     def one(data: Any) -> str:
         data = getattr(data, "dataset", data)  # compound columns come wrapped in a table-dataset view
-        compression = f"{data.compression} {data.compression_opts}" if data.compression else "uncompressed"
+        if hasattr(data, "compressor"):  # a Zarr array
+            compression = str(data.compressor) if data.compressor else "uncompressed"
+        else:
+            compression = f"{data.compression} {data.compression_opts}" if data.compression else "uncompressed"
         return f"chunks {data.chunks}, {compression}"
 
     return f"{masks}_mask {one(mask_data)}; raw trace {one(raw.data)}"
 
 
 # -- running and reporting, in the parent ----------------------------------------------------------------
-def report(segmentation: Segmentation, results: list[Result], checks: dict[Run, Verification]) -> list[str]:
+def report(segmentation: Segmentation, results: list[Result], checks: dict[Run, Verification],
+           floors: Sequence[Floor] = ()) -> list[str]:
     """The table, the ratios, what each file holds, warnings and notes."""
     rows = [("tool", "masks", *RESULT_HEADER, "check")]
-    rows += [(TOOLS[r.run.tool].label, r.run.masks, *result_cells(r), "ok" if checks[r.run].ok else "FAILED") for r in results]
+    rows += [(TOOLS[r.run.tool].label + (" Zarr" if r.run.backend == "zarr" else ""), r.run.masks, *result_cells(r),
+              "ok" if checks[r.run].ok else "FAILED") for r in results]
     lines = [*format_rows(rows, left=2), ""]
     by_run = {result.run: result for result in results}
     for result in results:
-        reference = by_run.get(Run(NEUROCONV_KEY, result.run.masks))
+        reference = by_run.get(Run(NEUROCONV_KEY, result.run.masks, result.run.backend))
         if result.run.tool != NEUROCONV_KEY and reference is not None:
             lines.append(f"{result.run.label} vs NeuroConv: {comparison(result, reference)}")
-    lines += ["(ratios are microscopy-builder / NeuroConv with the same mask kind: below 1 is faster or smaller)", ""]
+    lines += ["(ratios are microscopy-builder / NeuroConv with the same mask kind and backend: below 1 is faster or "
+              "smaller)", ""]
+    for floor in floors:
+        lines.append(f"{floor.label}, the traces alone ({floor.stored_bytes / 1e6:.1f} MB out): {floor.seconds:.2f} s")
+    for result in results:
+        lines.append(f"{result.run.label}: " + "; ".join(
+            f"time / {floor.label.split(' floor')[0]} floor {result.seconds / floor.seconds:.2f}" for floor in floors))
+    lines.append("")
     for run, check in checks.items():
         lines.append(f"{run.label}: {check.table_type}, {check.layout}; "
                      + ("ROIs, masks, acceptance and traces match the source" if check.ok else "; ".join(check.problems)))
@@ -319,6 +344,8 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--radius", type=float, default=6.0, help="mean ROI radius in pixels (default 6: ~113 pixels)")
     parser.add_argument("--masks", nargs="+", choices=MASK_KINDS, default=list(MASK_KINDS),
                         help="mask kinds to run (default: both)")
+    parser.add_argument("--backends", nargs="+", choices=("hdf5", "zarr"), default=["hdf5", "zarr"],
+                        help="backends to run (default: both)")
     parser.add_argument("--workdir", type=Path, default=None,
                         help="folder in which the temporary output folder is made (default: the system's)")
     arguments = parser.parse_args(argv)
@@ -344,15 +371,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"trace types = {segmentation.trace_bytes / 1e6:.0f} MB; gzip level {GZIP_LEVEL}"
     ):
         print(line)
-    runs = [Run(tool, masks) for masks in arguments.masks for tool in TOOLS]
+    runs = [Run(tool, masks, backend) for backend in arguments.backends for masks in arguments.masks for tool in TOOLS]
     with tempfile.TemporaryDirectory(prefix="bench-segmentation-", dir=arguments.workdir) as folder:
         results = []
         for run in runs:
             print(f"writing with {run.label} ...", flush=True)
             results.append(in_fresh_process(measure_run, run, segmentation, Path(folder) / run.file_name))
         checks = {run: in_fresh_process(verify_output, run, segmentation, Path(folder) / run.file_name) for run in runs}
+        print("the floors: compressing the traces without writing, copying them without compressing ...", flush=True)
+        floors = [in_fresh_process(trace_compress_floor, segmentation),
+                  in_fresh_process(trace_copy_floor, segmentation, Path(folder) / "copy.raw")]
     print()
-    for line in report(segmentation, results, checks):
+    for line in report(segmentation, results, checks, floors):
         print(line)
     print(memory_note("building the extractor (traces in memory)"))
     return 0 if all(check.ok for check in checks.values()) else 1

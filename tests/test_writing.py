@@ -211,3 +211,35 @@ def test_traces_and_masks_are_stored_compressed_in_chunks(tmp_path, rig, space):
         np.testing.assert_array_equal(ophys["Fluorescence/RoiResponseSeries/data"][:], segmentation.get_traces(name="raw"))
         np.testing.assert_array_equal(ophys["ImageSegmentation/PlaneSegmentation/image_mask"][:],
                                       segmentation.get_roi_image_masks().transpose(2, 1, 0))
+
+
+@pytest.mark.parametrize("backend,suffix", BACKENDS)
+@pytest.mark.parametrize("format", FORMATS)
+def test_pixel_masks_are_stored_in_standard_gzip(tmp_path, rig, space, format, backend, suffix):
+    """The sparse mask column is deflated like every other large dataset: gzip in HDF5, the GZip codec in
+    Zarr (not Blosc), and Python's own zlib inflates a stored chunk to the mask rows."""
+    import zlib
+
+    from roiextractors.testing import generate_dummy_segmentation_extractor
+
+    segmentation = generate_dummy_segmentation_extractor(num_rois=30, num_samples=20, num_rows=40, num_columns=52, seed=5)
+    session = new_session(format).add(mb.SegmentationBuilder("PlaneSegmentation").from_extractor(segmentation)
+                                      .space(space).rig(rig, "Green").masks("pixel"))
+    path = session.write(tmp_path / f"pixels.{suffix}", backend=backend)
+    container = "ImageSegmentation" if format == "legacy" else "SegmentationContainer"
+    where = f"processing/ophys/{container}/PlaneSegmentation/pixel_mask"
+    if backend == "hdf5":
+        with h5py.File(path, "r") as file:
+            dataset = file[where]
+            assert (dataset.compression, dataset.compression_opts) == ("gzip", 4)
+            rows = dataset[:]
+            raw = zlib.decompress(dataset.id.read_direct_chunk((0,))[1])
+            assert raw[: rows[:5].nbytes] == rows[:5].tobytes()
+    else:
+        dataset = zarr.open_group(str(path), mode="r")[where]
+        assert dataset.compressor.codec_id == "gzip"
+        rows = dataset[:]
+    expected = np.concatenate(segmentation.get_roi_pixel_masks())
+    np.testing.assert_array_equal(rows["x"], expected[:, 1])  # (x, y) = (column, row)
+    np.testing.assert_array_equal(rows["y"], expected[:, 0])
+    np.testing.assert_allclose(rows["weight"], expected[:, 2], rtol=1e-6)

@@ -12,7 +12,7 @@ from typing import Any
 from ..io.streams import Stream, StreamedData
 from ..specs import SegmentationSpec
 from ..specs.sources import segmentation_shape
-from .rois import background_rois, cell_rois, mask_type, roi_columns, summary_images, trace_data, written_traces
+from .rois import SPARSE_MASK_COLUMNS, background_rois, cell_rois, mask_type, roi_columns, summary_images, trace_data, written_traces
 from .timing import segmentation_timing
 from .traces import TRACES
 
@@ -71,6 +71,8 @@ class SegmentationPlacement(ABC):
         identifiers, columns = roi_columns(segmentation, rois, masks=masks, swap_xy=self.swap_xy, dense_name=dense_name)
         self.streams += [Stream(f"{name}.{c.name}", c, c.data, "mask", field=None) for c in columns
                          if isinstance(c.data, StreamedData)]
+        self.streams += [Stream(f"{name}.{c.name}", c, None, "in-memory", field=None) for c in columns
+                         if c.name in SPARSE_MASK_COLUMNS and len(c.data)]  # compressed as NeuroConv does
         what = "background components" if rois.is_background else "ROIs"
         description = segmentation.description or f"{what.capitalize()} found by segmenting imaging space {segmentation.space.name}"
         if rois.is_background:

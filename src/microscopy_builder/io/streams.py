@@ -74,7 +74,9 @@ class StreamedData(AbstractDataChunkIterator):
 
 
 #: what a stream holds; compression= by name applies to imaging series
-STREAM_KINDS = ("imaging", "trace", "mask", "stored")
+STREAM_KINDS = ("imaging", "trace", "mask", "stored", "in-memory")
+#: kinds whose values hdmf writes itself (compressed as configured); the writer fills the others
+WRITTEN_BY_HDMF = frozenset({"in-memory"})
 
 
 @attrs.define(eq=False)
@@ -108,11 +110,18 @@ class Stream:
         if self.configuration is not None:
             raise RuntimeError(f"the data of {self.owner!r} was already set up for a write")
         self.configuration = configuration
+        if self.kind in WRITTEN_BY_HDMF:  # small data in memory (pixel masks): hdmf compresses it as it writes
+            data_io_class, arguments = backend.data_io(configuration, None)
+            self._set_data_io(data_io_class, arguments)
+            return
         if self.data is None:  # data stored in a file: hdmf wraps it in our stand-in, reading it lazily
             self._wrap_stored(backend, configuration, buffer_bytes)
             return
         self.data.plan(buffer_bytes, configuration.chunk_shape)
         data_io_class, arguments = backend.data_io(configuration, tuple(self.data.source.chunk_shape))
+        self._set_data_io(data_io_class, arguments)
+
+    def _set_data_io(self, data_io_class: type, arguments: dict[str, Any]) -> None:
         if self.field is None:
             self.container.set_data_io(data_io_class, arguments)
         else:

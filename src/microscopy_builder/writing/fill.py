@@ -9,7 +9,7 @@ from ..errors import ValidationError
 from ..io.backends import Backend
 from ..io.parallel import fill_dataset, progress_bar
 from ..io.space import uncompressed_bytes
-from ..io.streams import Stream
+from ..io.streams import WRITTEN_BY_HDMF, Stream
 from .options import WriteOptions
 
 
@@ -35,7 +35,7 @@ def fill_streams(root: Any, manager: Any, streams: Sequence[Stream], backend: Ba
     Imaging series show a progress bar each when ``options`` ask for one.
     """
     placed = {}
-    for stream in streams:
+    for stream in (s for s in streams if s.kind not in WRITTEN_BY_HDMF):
         path = stream.locate(manager)
         placed[path] = (stream.owner, stream.kind)
         dataset = root[path]
@@ -49,7 +49,7 @@ def fill_streams(root: Any, manager: Any, streams: Sequence[Stream], backend: Ba
 
 def streamed_bytes(streams: Sequence[Stream]) -> int:
     """The raw size of everything streamed: what a write may need on disk, counting on no compression."""
-    return uncompressed_bytes(stream.data for stream in streams if stream.data is not None)
+    return uncompressed_bytes(stream.data for stream in streams if stream.data is not None and stream.kind not in WRITTEN_BY_HDMF)
 
 
 def _shape(stream: Stream) -> tuple[int, ...]:
