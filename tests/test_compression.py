@@ -250,3 +250,24 @@ def test_uncompressed_chunks_are_stored_directly_and_read_back(tmp_path, rig, sp
         assert bytes(array.chunk_store[f"{array.path}/2.1.1"]) == edge
     with read(path) as nwbfile:
         np.testing.assert_array_equal(nwbfile.acquisition["TwoPhotonSeries"].data[:], imaging.get_series())
+
+
+def test_mostly_zero_masks_are_deflated_by_the_encoder_that_serves_them():
+    """ISA-L's level 3 suits noisy movies but is larger and slower on dense ROI masks (zero outside each
+    ROI): the masks' plan uses its level 2, and the stream stays standard zlib."""
+    import zlib
+
+    from microscopy_builder.io.compressor import deflater, installed
+
+    if "isal" not in installed():
+        pytest.skip("isal is not installed: both plans fall back to the same encoder")
+    yy, xx = np.mgrid[:256, :256]
+    masks = np.zeros((4, 256, 256), dtype="float32")
+    for k, (cy, cx) in enumerate([(40, 50), (120, 200), (200, 80), (90, 130)]):
+        disk = (yy - cy) ** 2 + (xx - cx) ** 2 <= 36
+        masks[k][disk] = np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2)[disk] / 50.0)
+    raw = masks.tobytes()
+    dense, sparse = deflater(4), deflater(4, content="sparse")
+    assert (dense.implementation, dense.level, sparse.implementation, sparse.level) == ("isal", 3, "isal", 2)
+    assert len(sparse(raw)) < len(dense(raw))
+    assert zlib.decompress(sparse(raw)) == raw

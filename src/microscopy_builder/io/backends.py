@@ -51,8 +51,9 @@ class Backend(ABC):
         """The DataIO class and its arguments storing a dataset as ``configuration`` says."""
 
     @abstractmethod
-    def direct_chunks(self, dataset: Any, level: int | None) -> DirectChunks | None:
-        """How to store ``dataset``'s chunks directly, or ``None`` when its codecs are not plain deflate at ``level``."""
+    def direct_chunks(self, dataset: Any, level: int | None, content: str = "dense") -> DirectChunks | None:
+        """How to store ``dataset``'s chunks directly, or ``None`` when its codecs are not plain deflate at ``level``;
+        ``content`` (``"dense"`` or ``"sparse"``) picks the encoder."""
 
     @abstractmethod
     def open_root(self, path: Path, mode: str) -> tuple[Any, Callable[[], None]]:
@@ -124,8 +125,8 @@ class Hdf5Backend(Backend):
         options = {"compression": compression, "compression_opts": configuration.compression_level} if compression else {}
         return H5DataIO, {"chunks": chunks, **options}
 
-    def direct_chunks(self, dataset: Any, level: int | None) -> DirectChunks | None:
-        return hdf5_direct_chunks(dataset, level)
+    def direct_chunks(self, dataset: Any, level: int | None, content: str = "dense") -> DirectChunks | None:
+        return hdf5_direct_chunks(dataset, level, content)
 
     def open_root(self, path: Path, mode: str) -> tuple[Any, Callable[[], None]]:
         import h5py
@@ -192,8 +193,8 @@ class ZarrBackend(Backend):
         compressor = numcodecs.GZip(level=configuration.compression_level) if gzip else False  # False: none
         return ZarrDataIO, {"chunks": chunks, "compressor": compressor}
 
-    def direct_chunks(self, dataset: Any, level: int | None) -> DirectChunks | None:
-        return zarr_direct_chunks(dataset, level)
+    def direct_chunks(self, dataset: Any, level: int | None, content: str = "dense") -> DirectChunks | None:
+        return zarr_direct_chunks(dataset, level, content)
 
     def open_root(self, path: Path, mode: str) -> tuple[Any, Callable[[], None]]:
         import zarr

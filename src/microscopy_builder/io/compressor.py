@@ -87,6 +87,14 @@ LEVEL_PLAN: dict[int, tuple[tuple[str, int], ...]] = {
     8: (("libdeflate", 10), ("zlib-ng", 8)),
     9: (("libdeflate", 12), ("zlib-ng", 8)),
 }
+#: the same for mostly-zero data (dense ROI masks): ISA-L's level 3 is both slower and about 2.5x larger
+#: there than its level 2 (its long-match search pays off only on noisy data), so levels 3-6 use ISA-L 2
+SPARSE_LEVEL_PLAN: dict[int, tuple[tuple[str, int], ...]] = {
+    **LEVEL_PLAN,
+    **{level: (("isal", 2), *LEVEL_PLAN[level][1:]) for level in (3, 4, 5, 6)},
+}
+#: what data a deflater is chosen for
+CONTENTS = ("dense", "sparse")
 
 
 @lru_cache(maxsize=None)
@@ -131,8 +139,10 @@ class Deflater:
         return self._compress(data, self.level, self.container)
 
 
-def deflater(gzip_level: int, container: str = "zlib") -> Deflater:
+def deflater(gzip_level: int, container: str = "zlib", content: str = "dense") -> Deflater:
     """The fastest installed compressor giving output no larger than zlib's at ``gzip_level`` (0-9).
+
+    ``content`` ``"sparse"`` picks for mostly-zero data (:data:`SPARSE_LEVEL_PLAN`).
 
     Raises
     ------
@@ -150,7 +160,7 @@ def deflater(gzip_level: int, container: str = "zlib") -> Deflater:
     elif forced:
         plan = ((forced, native_level(forced, gzip_level)),)
     else:
-        plan = LEVEL_PLAN[gzip_level]
+        plan = (SPARSE_LEVEL_PLAN if content == "sparse" else LEVEL_PLAN)[gzip_level]
     for name, level in (*plan, ("zlib", gzip_level)):
         compress = implementation(name)
         if compress is not None:

@@ -61,15 +61,15 @@ class DirectChunks:
         self.store(*self.encode(piece, offset))
 
 
-def hdf5_direct_chunks(dataset: Any, level: int | None) -> DirectChunks | None:
+def hdf5_direct_chunks(dataset: Any, level: int | None, content: str = "dense") -> DirectChunks | None:
     """How to store an h5py dataset's chunks directly, or ``None`` when its filters are not plain deflate at
     ``level`` (or none): then h5py compresses, and every other filter stays honoured."""
     if not _plain_gzip(dataset, level):
         return None
-    return DirectChunks(dataset, None if level is None else deflater(level, "zlib"))
+    return DirectChunks(dataset, None if level is None else deflater(level, "zlib", content))
 
 
-def zarr_direct_chunks(array: Any, level: int | None) -> DirectChunks | None:
+def zarr_direct_chunks(array: Any, level: int | None, content: str = "dense") -> DirectChunks | None:
     """How to store a zarr array's chunks directly under their keys, or ``None`` when its codecs are not plain
     deflate at ``level`` (or none), or its store keys chunks in a way not known here."""
     container = _plain_zarr_container(array, level)
@@ -79,7 +79,7 @@ def zarr_direct_chunks(array: Any, level: int | None) -> DirectChunks | None:
     if separator is None:
         return None
     prefix = f"{array.path}/" if array.path else ""
-    return DirectChunks(array, None if level is None else deflater(level, container),
+    return DirectChunks(array, None if level is None else deflater(level, container, content),
                         lambda index: prefix + separator.join(map(str, index)))
 
 

@@ -71,7 +71,7 @@ def fill_dataset(
     is written exactly once. ``progress`` is a tqdm bar (or ``None``) advanced by slabs.
     """
     chunk_shape = tuple(source.chunk_shape)
-    direct = backend.direct_chunks(dataset, compression_level)
+    direct = backend.direct_chunks(dataset, compression_level, getattr(source, "content", "dense"))
     in_flight: list[Future] = []
     # enough chunks in flight to compress one buffer while the next is read: about two buffers in memory
     chunks_per_buffer = math.prod(math.ceil(b / c) for b, c in zip(source.buffer_shape, chunk_shape))
