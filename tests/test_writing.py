@@ -243,3 +243,29 @@ def test_pixel_masks_are_stored_in_standard_gzip(tmp_path, rig, space, format, b
     np.testing.assert_array_equal(rows["x"], expected[:, 1])  # (x, y) = (column, row)
     np.testing.assert_array_equal(rows["y"], expected[:, 0])
     np.testing.assert_allclose(rows["weight"], expected[:, 2], rtol=1e-6)
+
+
+@pytest.mark.parametrize("first,second", [("hdf5", "hdf5"), ("hdf5", "zarr"), ("zarr", "hdf5"), ("zarr", "zarr")])
+def test_a_second_write_copies_pixel_masks_compressed(tmp_path, rig, space, first, second):
+    """A second write exports the first file: its compound pixel-mask column (which hdmf reads back
+    wrapped in a table-dataset view) is found, copied value for value and deflated again."""
+    from roiextractors.testing import generate_dummy_segmentation_extractor
+
+    segmentation = generate_dummy_segmentation_extractor(num_rois=15, num_samples=30, num_rows=30, num_columns=34, seed=8)
+    session = new_session("legacy").add(mb.SegmentationBuilder("PlaneSegmentation").from_extractor(segmentation)
+                                        .space(space).rig(rig, "Green").masks("pixel"))
+    suffix = {"hdf5": "nwb", "zarr": "nwb.zarr"}
+    session.write(tmp_path / f"first.{suffix[first]}", backend=first)
+    path = session.write(tmp_path / f"second.{suffix[second]}", backend=second)
+    where = "processing/ophys/ImageSegmentation/PlaneSegmentation/pixel_mask"
+    if second == "hdf5":
+        with h5py.File(path, "r") as file:
+            assert (file[where].compression, file[where].compression_opts) == ("gzip", 4)
+            rows = file[where][:]
+    else:
+        dataset = zarr.open_group(str(path), mode="r")[where]
+        assert dataset.compressor.codec_id == "gzip"
+        rows = dataset[:]
+    expected = np.concatenate(segmentation.get_roi_pixel_masks())
+    np.testing.assert_array_equal(rows["x"], expected[:, 1])
+    np.testing.assert_array_equal(rows["y"], expected[:, 0])

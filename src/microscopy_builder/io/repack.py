@@ -56,7 +56,7 @@ class StoredData(StreamedData):
 
 def _is_large_stored(data: Any) -> bool:
     shape, dtype = getattr(data, "shape", None), getattr(data, "dtype", None)
-    if shape is None or dtype is None or not shape or isinstance(data, np.ndarray) or dtype.names is not None:
+    if shape is None or not isinstance(dtype, np.dtype) or not shape or isinstance(data, np.ndarray) or dtype.names is not None:
         return False
     return math.prod(shape) * np.dtype(dtype).itemsize >= LARGE_DATASET_BYTES
 
@@ -71,8 +71,18 @@ def stored_streams(nwbfile: Any, streamed: Mapping[str, tuple[str, str]]) -> lis
         data = container.data if is_column else getattr(container, "fields", {}).get("data")
         if not hasattr(data, "shape") or isinstance(data, np.ndarray):
             continue
-        path = (data.name if hasattr(data, "file") else data.path).strip("/")  # h5py names from the root
+        path = dataset_path(data)
         owner, kind = streamed.get(path, (container.name, "stored"))
         if path in streamed or _is_large_stored(data):
             streams.append(Stream(owner, container, None, kind, field=None if is_column else "data", path=path))
     return streams
+
+
+def dataset_path(data: Any) -> str:
+    """Where a dataset read back lies in its file: h5py names it from the root, zarr by its path.
+
+    Compound columns (``pixel_mask``) come wrapped in hdmf's table-dataset view, holding the h5py
+    dataset as ``.dataset``.
+    """
+    stored = getattr(data, "dataset", data)
+    return (stored.name if hasattr(stored, "file") else stored.path).strip("/")

@@ -34,10 +34,9 @@ def fill_streams(root: Any, manager: Any, streams: Sequence[Stream], backend: Ba
 
     Imaging series show a progress bar each when ``options`` ask for one.
     """
-    placed = {}
+    placed = {stream.locate(manager): (stream.owner, stream.kind) for stream in streams}
     for stream in (s for s in streams if s.kind not in WRITTEN_BY_HDMF):
         path = stream.locate(manager)
-        placed[path] = (stream.owner, stream.kind)
         dataset = root[path]
         source = stream.source
         shown = options.shows_progress and stream.kind == "imaging"
