@@ -45,8 +45,15 @@ def timing_of(
         return Timing(rate=rate, starting_time=starting_time or 0.0)
     times = timestamps if timestamps is not None else native_timestamps(source)
     if times is None:
-        return Timing(rate=float(source.get_sampling_frequency()), starting_time=starting_time or 0.0)
-    return timing_from_timestamps(times, fallback_rate=lambda: float(source.get_sampling_frequency()))
+        return Timing(rate=_declared_rate(source), starting_time=starting_time or 0.0)
+    return timing_from_timestamps(times, fallback_rate=lambda: _declared_rate(source))
+
+
+def _declared_rate(source) -> float | None:
+    """The extractor's sampling rate; ``None`` when it has none (a segmentation with no traces has no times,
+    and validation refuses traces or movies that have neither a rate nor timestamps)."""
+    rate = source.get_sampling_frequency()
+    return None if rate is None else float(rate)
 
 
 def timing_from_timestamps(times: np.ndarray, *, fallback_rate: Callable[[], float]) -> Timing:

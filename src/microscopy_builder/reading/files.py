@@ -61,7 +61,13 @@ class NwbHandle:
             raise ValidationError([f"{field}: {str(path)!r} is {NOT_NWB}; give the path of a file pynwb wrote"])
         # Files written by a process that never imported the extension read with its real classes.
         importlib.import_module("ndx_microscopy")
-        self._io = BACKENDS[self.backend].io_class()(str(self.path), mode="r")
+        try:
+            self._io = BACKENDS[self.backend].io_class()(str(self.path), mode="r")
+        except OSError as error:  # truncated, or locked by a process writing it
+            busy = isinstance(error, BlockingIOError) or "lock" in str(error).lower()
+            advice = ("another process has it open for writing; wait for it to finish (or close it)" if busy
+                      else f"it cannot be opened ({error}); it may be truncated or damaged")
+            raise ValidationError([f"{field}: {str(path)!r}: {advice}"]) from None
         try:
             self.nwbfile = self._io.read()
         except Exception as error:  # noqa: BLE001 - whatever the reader says, the file is not usable

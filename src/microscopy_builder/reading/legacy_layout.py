@@ -62,6 +62,11 @@ def _spaces(nwbfile: Any, found: LegacyRigs, series: Any, rebuilt: Rebuilt) -> d
         movies = [s for s in series if s.imaging_plane.object_id == plane.object_id]
         indicator = parts.channels[channel].indicator if channel is not None else UNKNOWN
         builder = _plane_space(plane, name, movies, found.plane_text[plane.object_id], indicator)
+        rates = {m.name: m.fields.get("scan_line_rate") for m in movies}
+        if len({None if r is None else float(r) for r in rates.values()}) > 1:
+            rebuilt.note(f"imaging plane {plane.name!r}: its series give different scan_line_rates "
+                         f"({', '.join(f'{n}: {r}' for n, r in rates.items())}); the builders keep a line rate per "
+                         f"space only, so none is carried over rather than one given to all")
         if name != plane.name and name in rebuilt.spaces and rebuilt.spaces[name] != builder:
             builder = _plane_space(plane, plane.name, movies, found.plane_text[plane.object_id], indicator)
         rebuilt.spaces.setdefault(builder.name, builder)
@@ -86,10 +91,12 @@ def _space_name(plane: str, parts: Any, channel: str | None) -> str:
 
 def _plane_space(plane: Any, name: str, movies: list[Any], text: Any, indicator: Any) -> Any:
     size = _grid(plane, movies)
-    line_rates = {float(m.scan_line_rate) for m in movies if m.fields.get("scan_line_rate") is not None}
+    # a line rate belongs to the space only when every series on it says the same; one series' rate given to
+    # all would be invented for the others
+    line_rates = {None if m.fields.get("scan_line_rate") is None else float(m.scan_line_rate) for m in movies}
     origin = plane.fields.get("origin_coords")
     fields = SpaceFields(name, volumetric=_volumetric(plane, movies), size=size, target=plain(plane.location),
-                         illumination=("line_scan", {"line_rate_hz": line_rates.pop()}) if len(line_rates) == 1 else None)
+                         illumination=("line_scan", {"line_rate_hz": line_rates.pop()}) if len(line_rates) == 1 and None not in line_rates else None)
     builder, _ = settled(fields, plain(plane.description), fov_center_in_text=True,
                          extra=indicator_facts(indicator if isinstance(indicator, IndicatorSpec) else None))
     if origin is not None:
@@ -147,6 +154,22 @@ def _note_series_fields(stored: Any, parts: Any, path: str, rebuilt: Rebuilt) ->
         if value is not None and slot not in held:
             rebuilt.note(f"{path}.{field}: {plain(value)!r} is kept by the builders on the rig's {slot.replace('_', ' ')}, "
                          f"and rig {parts.name!r} has none; not carried over: add one with RigBuilder.{slot}(...)")
+    _note_field_of_view(stored, path, rebuilt)
+
+
+def _note_field_of_view(stored: Any, path: str, rebuilt: Rebuilt) -> None:
+    """A stored ``field_of_view`` that is not the plane's grid spacing times the frame: the builders derive it."""
+    view, plane = stored.fields.get("field_of_view"), stored.imaging_plane
+    spacing, unit = plane.fields.get("grid_spacing"), plain(plane.fields.get("grid_spacing_unit")) or "meters"
+    scale = _TO_UM.get(str(unit).lower())
+    if view is None or spacing is None or scale is None or len(stored.data.shape) < 3:
+        return
+    pixels = (stored.data.shape[2], stored.data.shape[1])  # (x, y): columns, rows as stored
+    derived = [n * float(size) * scale * 1e-6 for n, size in zip(pixels, spacing[:])]
+    given = [float(v) for v in view[:]]
+    if len(given) != len(derived) or not all(math.isclose(g, d, rel_tol=1e-6) for g, d in zip(given, derived)):
+        rebuilt.note(f"{path}.field_of_view: {given} m is not its plane's grid spacing times its frame "
+                     f"({derived} m); the builders derive it from the pixel size, so the derived one is written")
 
 
 def _segmentations(handle: NwbHandle, found: LegacyRigs, spaces: dict, series: dict, rebuilt: Rebuilt) -> None:
@@ -163,7 +186,7 @@ def _segmentations(handle: NwbHandle, found: LegacyRigs, spaces: dict, series: d
         sources.append(SegmentationSource(path, table, space=spaces[plane.object_id],
                                           series=None if movie is None else rebuilt.series[movie.name],
                                           stored_series=movie, rig_channel=(rebuilt.rigs[rig_name], channel)))
-    rebuilt.segmentations = segmentation_builders(handle, sources, format="legacy")
+    rebuilt.segmentations = segmentation_builders(handle, sources, format="legacy", note=rebuilt.note)
 
 
 def _static_images(handle: NwbHandle, found: LegacyRigs, spaces: dict, rebuilt: Rebuilt) -> None:

@@ -86,7 +86,7 @@ def _add_plane(found: LegacyRigs, plane: Any, facts: dict[str, DeviceFacts]) -> 
 def plane_indicator(plane: Any, text: SpaceText) -> Any:
     """The indicator of a plane's channel: its label, with the facts its description keeps."""
     label = plain(plane.indicator)
-    if label is UNKNOWN or label is None:
+    if label is UNKNOWN or label is None or not str(label).strip():  # pynwb takes "": the file says nothing
         return UNKNOWN
     indicator_fact = text.indicator[1] if text.indicator is not None and text.indicator[0] == label else None
     injection_fact = text.injection[1] if text.injection is not None and text.injection[0] == label else None

@@ -56,7 +56,7 @@ def rebuild_ndx(handle: NwbHandle) -> Rebuilt:
         sources.append(SegmentationSource(path, table, space=space,
                                           series=None if movie is None else rebuilt.series.get(movie.name),
                                           stored_series=movie, rig_channel=carriers.get(("table", table.name))))
-    rebuilt.segmentations = segmentation_builders(handle, sources, format="ndx-microscopy")
+    rebuilt.segmentations = segmentation_builders(handle, sources, format="ndx-microscopy", note=rebuilt.note)
     return rebuilt
 
 

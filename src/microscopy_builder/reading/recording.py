@@ -72,6 +72,9 @@ class Recording:
         Raises ``ValidationError`` when the builders, as they are now, do not describe a writable
         session in that format (the message names what to change).
         """
+        if not self._handle.is_open:
+            raise ValidationError([f"recording: {str(self.path)!r} was closed, and its builders' data is read from it; "
+                                   f"call to_session() (and write) inside the with block, or mb.read the file again"])
         session = Session(**self.session_kwargs, format=format or self.format)
         if self._ophys_description is not None:  # the module the emitters fill keeps its description
             session.nwbfile.create_processing_module(OPHYS_MODULE, self._ophys_description)

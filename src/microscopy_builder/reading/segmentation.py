@@ -24,7 +24,7 @@ from .images import legacy_summary_images, ndx_summary_images
 from .masks import MaskStack, TableMasks
 from .rois import roi_ids, roi_properties
 from .times import SeriesTimes
-from .traces import TraceData, collect_traces, region_rows
+from .traces import TraceData, collect_traces, region_rows, table_order
 
 _MASK_TYPES = {"image": "nwb-image_mask", "pixel": "nwb-pixel_mask", "voxel": "nwb-voxel_mask"}
 
@@ -124,7 +124,10 @@ class MicroscopySegmentationExtractor(FileBacked, SegmentationExtractor):
         for kind, series in self._traces:
             on_background = background is not None and series.rois.table.object_id == background.object_id
             ids = background_ids if on_background else cell_ids
-            self._roi_responses.append(_RoiResponse(kind, TraceData(series.data), [ids[row] for row in region_rows(series)]))
+            rows = region_rows(series)
+            order = table_order(rows) if len(rows) == len(ids) else None  # column k: the table's k-th ROI
+            rows = rows if order is None else rows[order]
+            self._roi_responses.append(_RoiResponse(kind, TraceData(series.data, order), [ids[row] for row in rows]))
         self._timing = None
         if self._traces:
             first = self._traces[0][1]

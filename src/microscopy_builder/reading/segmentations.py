@@ -10,6 +10,7 @@ whose kind the builders do not know is reported, not carried over.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -46,8 +47,10 @@ class SegmentationSource:
     space_is_series_space: bool = True
 
 
-def segmentation_builders(handle: NwbHandle, sources: list[SegmentationSource], *, format: str) -> dict[str, Any]:
-    """Builders of every ROI table of ``sources`` (background tables go with their table), by name."""
+def segmentation_builders(handle: NwbHandle, sources: list[SegmentationSource], *, format: str,
+                          note: Callable[[str], None]) -> dict[str, Any]:
+    """Builders of every ROI table of ``sources`` (background tables go with their table), by name; ``note``
+    is told of every trace series the builders cannot carry (no roiextractors kind, or a second of one kind)."""
     tables = [source.table for source in sources]
     responses = list(handle.objects(RESPONSE_TYPES).values())
     found = {}
@@ -56,6 +59,9 @@ def segmentation_builders(handle: NwbHandle, sources: list[SegmentationSource], 
             continue
         background = background_of(source.table, tables)
         found[source.table.name] = _builder(handle, source, background, responses, format, len(sources) == 1)
+        for path in unknown_trace_kinds(handle, source.table, tables):
+            note(f"trace series {path!r} of ROI table {source.table.name!r}: roiextractors has no trace kind for it "
+                 f"(its kinds are {', '.join(TRACE_KINDS)}, one series each), so it is not carried over")
     return found
 
 

@@ -38,8 +38,10 @@ class TraceData:
     and applies everything else in numpy.
     """
 
-    def __init__(self, dataset: Any):
+    def __init__(self, dataset: Any, columns: np.ndarray | None = None):
         self._dataset = dataset
+        #: stored column of each column served (``None``: as stored); see :func:`table_order`
+        self._columns = columns
         self.shape = tuple(int(n) for n in dataset.shape)
         self.dtype = np.dtype(dataset.dtype)
         self.ndim = len(self.shape)
@@ -51,21 +53,34 @@ class TraceData:
         key = key if isinstance(key, tuple) else (key,)
         frames, rest = key[0], key[1:]
         if frames is Ellipsis:
-            return np.asarray(self._dataset[:])[key]
+            return self._ordered(np.asarray(self._dataset[:]))[key]
         if isinstance(frames, (slice, int, np.integer)):
-            block = np.asarray(self._dataset[frames])
+            block = self._ordered(np.asarray(self._dataset[frames]))
         else:
             wanted = np.arange(self.shape[0])[np.asarray(frames)]
             low = int(wanted.min()) if wanted.size else 0
             high = int(wanted.max()) + 1 if wanted.size else 0
-            block = np.asarray(self._dataset[low:high])[wanted - low]
+            block = self._ordered(np.asarray(self._dataset[low:high])[wanted - low])
         if isinstance(frames, (int, np.integer)):
             return block[rest] if rest else block
         return block[(slice(None), *rest)]
 
+    def _ordered(self, block: np.ndarray) -> np.ndarray:
+        return block if self._columns is None else block[..., self._columns]
+
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        data = np.asarray(self._dataset[:])
+        data = self._ordered(np.asarray(self._dataset[:]))
         return data if dtype is None else data.astype(dtype)
+
+
+def table_order(rows: np.ndarray) -> np.ndarray | None:
+    """The stored columns to serve so that column ``k`` is table row ``k``'s trace, when a response series'
+    ``rois`` region lists every row of its table once in another order; ``None`` when it needs no reordering
+    (the region is the table's order) or cannot have it (a region of some rows only, or a row twice)."""
+    rows = np.asarray(rows, dtype="int64")
+    if np.array_equal(rows, np.arange(len(rows))) or not np.array_equal(np.sort(rows), np.arange(len(rows))):
+        return None
+    return np.argsort(rows)
 
 
 def trace_kind(series: Any, table_names: Iterable[str]) -> str | None:
