@@ -627,7 +627,6 @@ def test_legacy_to_legacy_keeps_device_plane_and_series_descriptions_word_for_wo
         assert list(nwb.imaging_planes["ImagingPlane"].origin_coords[:]) == [1.0, 2.0, 3.0]
 
 
-@pytest.mark.xfail(strict=True, reason='Known bug: series are re-emitted in name order, so a shared imaging space moves under the first series by name')
 def test_ndx_to_ndx_is_equal_object_for_object_when_series_were_added_out_of_name_order(tmp_path):
     """The promise is 'every object and field equal'; a space shared by two series must stay where it was."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))

@@ -41,7 +41,7 @@ def rebuild_ndx(handle: NwbHandle) -> Rebuilt:
     for path, space in handle.objects(SPACE_TYPES).items():
         spaces[space.object_id], _ = ndx_space(space)
     rebuilt.spaces = {builder.name: builder for builder in spaces.values()}
-    for path, stored in series.items():
+    for path, stored in sorted(series.items(), key=lambda item: -_held_links(item[1])):
         rebuilt.series[stored.name] = _series(handle, path, stored, rebuilt, placed, spaces)
     rebuilt.series = grouping_calls(rebuilt.series, {name: _containers(handle, s) for name, s in
                                                      ((s.name, s) for s in series.values())})
@@ -119,3 +119,10 @@ def _static_image(path: str, stored: Any, rebuilt: Rebuilt, placed: dict, spaces
         builder = builder.description(words)
     return builder.in_processing() if path.startswith("processing/") else builder
 
+
+def _held_links(stored: Any) -> int:
+    """How many of its space and channel a series holds as children: the series written first holds what it
+    shares with later ones, so writing the holders first puts every shared object back where it was."""
+    links = (stored.fields.get(field) for field in ("planar_imaging_space", "volumetric_imaging_space",
+                                                    "microscopy_channel"))
+    return sum(1 for link in links if link is not None and getattr(link, "parent", None) is stored)
