@@ -180,3 +180,28 @@ def test_a_header_too_large_to_keep_is_named_in_the_comments_not_dropped_silentl
     text = recorded.header_comments("Mine.", facts)
     assert text.startswith("Mine.\nAcquisition header (ThorImageLS; Experiment.xml): not stored, its ")
     assert "more than the 100 kept" in text
+
+
+def test_a_two_channel_header_gives_each_channel_its_own_detector_and_gain(tmp_path):
+    path = tmp_path / "session_00001_00001.tif"
+    write_scanimage(path, samples=4, save="[1;2]")
+    facts = mb.source_metadata(path)
+    gains = {d.channel: d.gain.value for d in facts.detectors}
+    assert gains == {"Channel 1": 0.62, "Channel 2": 0.55}
+    rig = channel_rig("Channel 1").channel("Channel 2", excitation_wavelength_nm=920.0, emission_wavelength_nm=610.0,
+                                           indicator="jRGECO1a")
+    built = rig.from_source(facts).build()
+    assert {c.name: built.path(c)["photodetector"].gain for c in built.channels} == gains
+    assert [d.name for d in built.devices_in("photodetector")] == ["PMT_Channel_1", "PMT_Channel_2"]
+    own = (rig.photodetector("Mine", detector_type="GaAsP PMT", gain=0.7).photodetector("Other", detector_type="PMT")
+           .channel("Channel 1", excitation_wavelength_nm=920.0, emission_wavelength_nm=525.0, indicator="GCaMP6s",
+                    photodetector="Mine")
+           .channel("Channel 2", excitation_wavelength_nm=920.0, emission_wavelength_nm=610.0, indicator="jRGECO1a",
+                    photodetector="Other").from_source(facts))
+    spec = own.build()
+    assert {d.name: d.gain for d in spec.devices_in("photodetector")} == {"Mine": 0.7, "Other": 0.55}
+    from microscopy_builder.specs.header_notes import header_disagreements
+
+    assert header_disagreements(spec) == (
+        "rig 'Rig'.photodetector 'Mine'.gain: 0.7 given, but the acquisition header records 0.62 "
+        f"({next(d.gain.key for d in facts.detectors if d.channel == 'Channel 1')}); the given value is written",)

@@ -139,12 +139,42 @@ def fill_rig(rig: RigSpec, facts: SourceMetadata | None, where: str) -> tuple[Ri
             index = present[0]
             device = optics[index][1]
             optics[index] = (slot, _filled_device(device, header, f"{where}.{slot} {device.name!r}", notes))
+    rig = _channel_detectors(attrs.evolve(rig, optics=tuple(optics)), facts, where, notes)
     wavelength = facts.laser.wavelength_nm
     for channel in rig.channels:
         given = channel.excitation_wavelength_nm
         if wavelength is not None and not _missing(given) and not _agree(given, wavelength.value):
             notes.append(disagreement(f"{where}.channels[{channel.name!r}].excitation_wavelength_nm", given, wavelength))
-    return attrs.evolve(rig, optics=tuple(optics)), notes
+    return rig, notes
+
+
+def _channel_detectors(rig: RigSpec, facts: SourceMetadata, where: str, notes: list[str]) -> RigSpec:
+    """Several of the rig's channels with a detector gain in the header: a rig without photodetectors gets one
+    per such channel (``PMT_<channel>``, the channel naming it); a channel naming its own gets the gain it lacks."""
+    gains = {d.channel: d for d in facts.detectors if d.gain is not None and isinstance(d.gain.value, (int, float))}
+    if sum(c.name in gains for c in rig.channels) < 2:
+        return rig
+    optics, channels = list(rig.optics), list(rig.channels)
+    adding = not rig.devices_in("photodetector")
+    for index, channel in enumerate(channels):
+        detector = gains.get(channel.name)
+        if detector is None:
+            continue
+        if adding and channel.photodetector is None:
+            name = "PMT_" + (re.sub(r"\W+", "_", channel.name).strip("_") or "channel")
+            pmt = re.search("pmt", detector.gain.key, re.IGNORECASE) is not None
+            offset = f"Offset {detector.offset.value} (from {detector.offset.key})." if detector.offset else None
+            device = PhotodetectorSpec(name=name, detector_type="PMT" if pmt else None, gain=detector.gain.value,
+                                       description=offset)
+            optics.append(("photodetector", device))
+            channels[index] = attrs.evolve(channel, photodetector=name)
+        elif channel.photodetector is not None:
+            at = next((i for i, (kind, d) in enumerate(optics) if kind == "photodetector" and d.name == channel.photodetector),
+                      None)
+            if at is not None:
+                place = f"{where}.photodetector {channel.photodetector!r}"
+                optics[at] = ("photodetector", _filled_device(optics[at][1], {"gain": detector.gain}, place, notes))
+    return attrs.evolve(rig, optics=tuple(optics), channels=tuple(channels))
 
 
 # -- the imaging space ------------------------------------------------------------------------------------
