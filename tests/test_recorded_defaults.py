@@ -14,7 +14,7 @@ from roiextractors import NumpyImagingExtractor, ScanImageImagingExtractor, Tiff
 import microscopy_builder as mb
 
 from .conftest import BACKENDS, FORMATS, new_session, read, series_named
-from .test_source_metadata import THOR_XML, needs_thor
+from .test_source_metadata import SUITE2P, THOR_XML, needs_suite2p, needs_thor
 from .vendor_files import write_scanimage, write_scanimage3
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning", "ignore::UserWarning")
@@ -97,6 +97,10 @@ def test_an_extractor_without_a_rate_takes_the_headers_rate_and_a_rate_given_win
     space = mb.ImagingSpaceBuilder("S").planar(pixel_size_um=(1.0, 1.0)).anatomical_target("VISp2/3")
     series = mb.SeriesBuilder("TwoPhotonSeries").from_extractor(extractor).rig(channel_rig()).space(space)
     assert series.build().rate == header.value == 3.90625
+    session = new_session("legacy").add(series)
+    assert warnings_of(session) == []
+    with read(session.write(tmp_path / "si3.nwb", progress=False)) as nwbfile:
+        assert series_named(nwbfile, "TwoPhotonSeries").rate == 3.90625
     given = series.rate(10.0)
     assert given.build().rate == 10.0
     warnings = warnings_of(new_session().add(given))
@@ -205,3 +209,23 @@ def test_a_two_channel_header_gives_each_channel_its_own_detector_and_gain(tmp_p
     assert header_disagreements(spec) == (
         "rig 'Rig'.photodetector 'Mine'.gain: 0.7 given, but the acquisition header records 0.62 "
         f"({next(d.gain.key for d in facts.detectors if d.channel == 'Channel 1')}); the given value is written",)
+
+
+@needs_suite2p
+@pytest.mark.parametrize("format,backend,suffix", [("ndx-microscopy", "hdf5", "nwb"), ("legacy", "zarr", "nwb.zarr")])
+def test_the_real_suite2p_ops_is_kept_with_the_segmentations_raw_traces(tmp_path, format, backend, suffix):
+    from roiextractors import Suite2pSegmentationExtractor
+
+    extractor = Suite2pSegmentationExtractor(folder_path=str(SUITE2P))
+    raw = mb.source_metadata(extractor).raw
+    assert {"fs", "nplanes", "filelist"} <= set(raw)
+    rows, columns = extractor.get_frame_shape()
+    space = mb.ImagingSpaceBuilder("S").planar(pixel_size_um=(1.0, 1.0), dimensions_in_pixels=(columns, rows))
+    segmentation = (mb.SegmentationBuilder("PlaneSegmentation").from_extractor(extractor).space(space.anatomical_target("VISp2/3"))
+                    .rig(channel_rig()).trace("raw", description="Suite2p F.", comments="Cells of trial A."))
+    written = new_session(format).add(segmentation).write(tmp_path / f"s2p.{suffix}", backend=backend, progress=False)
+    with read(written) as nwbfile:
+        traces = [o for o in nwbfile.objects.values() if type(o).__name__.endswith("ResponseSeries")]
+        kept = [t for t in traces if "Acquisition header" in (t.comments or "")]
+        assert len(kept) == 1 and kept[0].description == "Suite2p F."
+        assert kept[0].comments.split("\n")[0] == "Cells of trial A." and header_of(kept[0].comments) == raw

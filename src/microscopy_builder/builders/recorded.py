@@ -23,7 +23,8 @@ from ..acquisition.metadata import Recorded, SourceMetadata
 from ..errors import ValidationError
 from ..specs import ExcitationSourceSpec, ImagingSpaceSpec, ObjectiveLensSpec, OriginSpec, PhotodetectorSpec, RigSpec
 from ..specs.devices import ExcitationMode
-from ..specs.facts import imaging_facts, is_imaging_source
+from ..specs import TraceSpec
+from ..specs.facts import imaging_facts, is_imaging_source, is_segmentation_source, segmentation_facts
 from ..unknown import UNKNOWN
 
 #: the line that introduces the header in a series' comments; the JSON follows on the next line
@@ -290,6 +291,22 @@ def header_comments(comments: str | None, facts: SourceMetadata) -> str | None:
             kept = [f"{HEADER_INTRO} ({facts.vendor}; {files}), whole, under its own key names, as JSON on the next "
                     "line:", text]
     return "\n".join([*([comments] if comments else []), *kept])
+
+
+def header_traces(fields: dict[str, Any], facts: SourceMetadata) -> tuple[TraceSpec, ...]:
+    """A segmentation's trace overrides with the whole header in the comments of its first trace written (the raw
+    fluorescence when it has it): a segmentation has no comments of its own, its traces do."""
+    overrides = tuple(fields.get("trace_overrides") or ())
+    source = fields.get("source")
+    if not facts.raw or not is_segmentation_source(source):
+        return overrides
+    kinds = [k for k in (fields.get("traces") or segmentation_facts(source).traces) if k]
+    kind = "raw" if "raw" in kinds else (kinds[0] if kinds else None)
+    if kind is None:
+        return overrides
+    given = next((t for t in overrides if t.kind == kind), TraceSpec(kind=kind))
+    kept = attrs.evolve(given, options=attrs.evolve(given.options, comments=header_comments(given.options.comments, facts)))
+    return (*(t for t in overrides if t.kind != kind), kept)
 
 
 def header_in(comments: str | None) -> dict[str, Any] | None:

@@ -29,7 +29,7 @@ def from_extractor(builder: Any, source: Any, advice: str = NUMPY_ADVICE) -> Any
     """``builder`` with a new data source (and no description of it from a file)."""
     if isinstance(source, np.ndarray):
         raise ValidationError([f"{builder.where}.source: a numpy array is not an extractor; {advice}"])
-    recorded = source_metadata(source) if isinstance(builder, SeriesBuilder) else None
+    recorded = None if source is None else source_metadata(source)
     return attrs.evolve(builder.with_fields({"source": source}), described_source=None, recorded=recorded)
 
 
