@@ -149,7 +149,7 @@ def test_the_whole_header_is_in_the_series_comments_and_adds_no_inspector_messag
         if not keep:  # the same movie with no header: a NumpyImagingExtractor of its frames
             series = mb.SeriesBuilder("TwoPhotonSeries").from_extractor(NumpyImagingExtractor(
                 extractor.get_series()[..., None], sampling_frequency=extractor.get_sampling_frequency())).comments("Session one.")
-        space = mb.ImagingSpaceBuilder("S").planar(pixel_size_um=(1.0, 1.0)).anatomical_target("VISp2/3")
+        space = mb.ImagingSpaceBuilder("S").from_source(mb.source_metadata(path)).anatomical_target("VISp2/3")
         session = new_session(format).add(series.rig(channel_rig()).space(space).rate(30.0))
         written[name] = session.write(tmp_path / f"{name}.{suffix}", backend=backend, progress=False)
     messages = {}
@@ -157,6 +157,12 @@ def test_the_whole_header_is_in_the_series_comments_and_adds_no_inspector_messag
         with read(target) as nwbfile:
             comments = series_named(nwbfile, "TwoPhotonSeries").comments
             messages[name] = {(m.check_function_name, m.importance.name) for m in inspect_nwbfile_object(nwbfile)}
+            series = series_named(nwbfile, "TwoPhotonSeries")
+            if format == "legacy":  # the stage position is the origin; ndx-microscopy says it in the space's text
+                assert list(series.imaging_plane.origin_coords[:]) == [0.0, -10.0, -8895.207]
+                assert series.imaging_plane.origin_coords_unit == "micrometers"
+            else:
+                assert "(0.0, -10.0, -8895.207) micrometers" in series.planar_imaging_space.description
             if name == "with":
                 assert comments.split("\n")[0] == "Session one."
                 assert header_of(comments) == raw
