@@ -279,3 +279,34 @@ def test_describe_miniscope_and_caiman(tmp_path):
     assert document["spaces"]["ImagingSpace"]["planar"]["pixel_size_um"] == [2.0, 1.5]
     check_keys_are_recorded(text, mb.source_metadata(tmp_path / "results.hdf5"))
     load_filled(output, document)
+
+
+def test_convert_names_every_unknown_left_by_its_place_and_line_or_writes_them_as_placeholders(tmp_path):
+    write_scanimage(tmp_path / "session_00001_00001.tif", samples=5)
+    assert run("describe", "session_00001_00001.tif", "-o", "session.yaml", cwd=tmp_path).returncode == 0
+    text = (tmp_path / "session.yaml").read_text()
+    lines = text.splitlines()
+    done = run("convert", "session.yaml", "-o", "out.nwb", cwd=tmp_path)
+    assert done.returncode == 1 and not (tmp_path / "out.nwb").exists()
+    listed = [line.strip() for line in done.stderr.splitlines() if line.startswith("  ")]
+    assert "session.yaml: 15 UNKNOWN value(s) remain" in done.stderr
+    assert {place.rsplit(" (line", 1)[0] for place in listed} == unknown_places(yaml.safe_load(text))
+    for place in listed:  # each line number points at its UNKNOWN
+        key = place.rsplit(" (line", 1)[0].rsplit(".", 1)[-1].split("[")[0]
+        number = int(place.rsplit("line ", 1)[1].rstrip(")"))
+        assert lines[number - 1].split("#")[0].strip().endswith(f"{key}: UNKNOWN"), (place, lines[number - 1])
+    # fill in what has no placeholder; leave the device fields that take an explicit unknown
+    document = yaml.safe_load(text)
+    kept = {"manufacturer", "wavelength_nm", "source_type", "excitation_mode"}
+    partly = {k: v if k == "rigs" else fill(v, k) for k, v in document.items()}
+    partly["rigs"]["Rig"]["channels"] = fill(partly["rigs"]["Rig"]["channels"])
+    (tmp_path / "partly.yaml").write_text(yaml.safe_dump(partly, sort_keys=False))
+    left = unknown_places(partly)
+    assert left and {place.rsplit(".", 1)[-1] for place in left} <= kept
+    done = run("convert", "partly.yaml", "-o", "out.nwb", "--quiet", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    said = done.stdout.splitlines()[1]
+    assert said.startswith(f"  {len(left)} UNKNOWN value(s) written as reported placeholders: ")
+    assert {p.rsplit(" (line", 1)[0] for p in said.split(": ", 1)[1].split(", ")} == left
+    with read(tmp_path / "out.nwb") as nwbfile:
+        assert series_named(nwbfile, "TwoPhotonSeries").data.shape == (5, 8, 6)

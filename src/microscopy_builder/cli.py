@@ -100,18 +100,29 @@ def _plot(args: argparse.Namespace) -> int:
 
 def _convert(args: argparse.Namespace) -> int:
     from .session_file import load_session_file
+    from .unknown_places import unknown_places
 
     source = _existing(args.session_file)
     if args.dandi and args.output:
         raise BuilderError("give either -o/--output FILE or --dandi FOLDER, not both")
-    session = load_session_file(source, format=args.format, trust_data=args.trust_data,
-                                allow_outside_includes=args.allow_outside_includes)
+    unknown = unknown_places(source)
+    try:
+        session = load_session_file(source, format=args.format, trust_data=args.trust_data,
+                                    allow_outside_includes=args.allow_outside_includes)
+    except BuilderError as error:
+        if not unknown:
+            raise
+        raise BuilderError(f"{error}\n{source}: {len(unknown)} UNKNOWN value(s) remain; fill in at least those the "
+                           "errors name (UNKNOWN stays only where a field takes an explicit unknown):\n  "
+                           + "\n  ".join(unknown)) from None
     if args.dandi:
         return _convert_for_dandi(session, args)
     suffix = ".nwb.zarr" if args.backend == "zarr" else ".nwb"
     output = Path(args.output) if args.output else source.with_name(source.stem + suffix)
     written = session.write(output, backend=args.backend, overwrite=args.overwrite, progress=not args.quiet)
     print(f"wrote {written}")
+    if unknown:
+        print(f"  {len(unknown)} UNKNOWN value(s) written as reported placeholders: {', '.join(unknown)}")
     return 0
 
 

@@ -72,6 +72,9 @@ class Builder:
     name: str
     key: str | None = attrs.field(default=None, kw_only=True)
     draft: Draft = attrs.field(factory=Draft, kw_only=True, converter=Draft, hash=False)
+    #: what the source's files record (an ``mb.SourceMetadata``, from ``from_source`` or ``from_extractor``):
+    #: defaults applied when the builder builds, never over a value given
+    recorded: Any = attrs.field(default=None, kw_only=True, eq=False, repr=False)
 
     @property
     def where(self) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 import attrs
 
@@ -19,7 +19,9 @@ from ..specs import (
 from .methods import RigMethods
 from .base import Builder, declare
 from .calls import Item, Set, arg
+from ..specs.header_notes import remember
 from .mapping import ListOf, OneOrList
+from .recorded import fill_rig, with_recorded
 
 
 def _device(slot: str, spec: type, doc: str = "") -> Item:
@@ -67,9 +69,22 @@ class RigBuilder(RigMethods, Builder):
              spec=ChannelSpec, into="channels", key="name", at="channels[{key!r}]"),
     )
 
+    def from_source(self, metadata: Any) -> Self:
+        """Take what the acquisition header records as defaults: the objective (model, magnification, NA),
+        the laser (wavelength, excitation mode, power in words), the photodetector and its gain.
+
+        ``metadata`` is an ``mb.SourceMetadata`` (``mb.source_metadata(extractor_or_path)``). A device of a
+        kind the rig lacks is added (named ``Objective``, ``Laser``, ``PMT``); the rig's only device of a
+        kind gets the fields it lacks. Values given, before or after this call, win; one the header
+        contradicts is a ``validate()`` warning naming both values and the header key.
+        """
+        return with_recorded(self, metadata)
+
     def _assemble(self, problems: list[str]) -> RigSpec:
         rig = super()._assemble(problems)
-        return attrs.evolve(rig, channels=tuple(_excitation_from_source(rig, c) for c in rig.channels))
+        rig, notes = fill_rig(rig, self.recorded, self.where)
+        rig = attrs.evolve(rig, channels=tuple(_excitation_from_source(rig, c) for c in rig.channels))
+        return remember(rig, notes)
 
 
 def _excitation_from_source(rig: RigSpec, channel: ChannelSpec) -> ChannelSpec:

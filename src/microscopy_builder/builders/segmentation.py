@@ -12,6 +12,7 @@ from .methods import SegmentationMethods
 from .base import Builder, channel_of, declare
 from .calls import Custom, Item, Param, Set, arg, option
 from .mapping import ByKey, Extractor, Flat
+from .recorded import header_traces
 from .rig import RigBuilder
 from .series import SeriesBuilder, from_extractor, source_param
 from .space import ImagingSpaceBuilder
@@ -96,4 +97,7 @@ class SegmentationBuilder(SegmentationMethods, Builder):
         space = fields.get("space")
         if space is None and fields.get("series") is not None:
             space = fields["series"].space
-        return {**fields, "space": space, "channel": channel_of(fields.get("rig"), fields.get("channel"))}
+        fields = {**fields, "space": space, "channel": channel_of(fields.get("rig"), fields.get("channel"))}
+        if self.recorded is None or not self.recorded.raw:
+            return fields
+        return {**fields, "trace_overrides": header_traces(fields, self.recorded)}  # the header kept with the traces

@@ -14,6 +14,10 @@ from .methods import SeriesMethods
 from .base import Builder, channel_of, declare
 from .calls import Custom, Set, arg, option
 from .mapping import Auto, Extractor, Flat
+from ..acquisition.source import source_metadata
+from ..specs.header_notes import remember
+from ..specs.series import TimeSeriesOptions
+from .recorded import header_comments, series_channel, series_notes, series_timing
 from .rig import RigBuilder
 from .space import ImagingSpaceBuilder
 
@@ -25,7 +29,8 @@ def from_extractor(builder: Any, source: Any, advice: str = NUMPY_ADVICE) -> Any
     """``builder`` with a new data source (and no description of it from a file)."""
     if isinstance(source, np.ndarray):
         raise ValidationError([f"{builder.where}.source: a numpy array is not an extractor; {advice}"])
-    return attrs.evolve(builder.with_fields({"source": source}), described_source=None)
+    recorded = None if source is None else source_metadata(source)
+    return attrs.evolve(builder.with_fields({"source": source}), described_source=None, recorded=recorded)
 
 
 def source_param(name: str, doc: str) -> Any:
@@ -92,5 +97,19 @@ class SeriesBuilder(SeriesMethods, Builder):
 
     described_source: Mapping[str, Any] | None = attrs.field(default=None, kw_only=True, eq=False)
 
+    def _assemble(self, problems: Any) -> SeriesSpec:
+        series = super()._assemble(problems)
+        return remember(series, series_notes(series, self.recorded, self.where))
+
     def _derived(self, fields: dict[str, Any]) -> dict[str, Any]:
-        return {**fields, "channel": channel_of(fields.get("rig"), fields.get("channel"))}
+        """The channel from the rig; what the source's header records where nothing was given (the timing, the
+        channel), and the whole header in the comments."""
+        fields = {**fields, "channel": channel_of(fields.get("rig"), fields.get("channel"))}
+        facts = self.recorded
+        if facts is None or facts.is_empty:
+            return fields
+        timing = series_timing(fields, facts)
+        options = fields.get("options") or TimeSeriesOptions()
+        comments = header_comments(options.comments, facts)
+        return {**fields, **timing, "channel": series_channel(fields["channel"], fields.get("rig"), facts),
+                "options": attrs.evolve(options, comments=comments)}

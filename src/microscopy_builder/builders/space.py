@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Self
 
 import attrs
 
@@ -20,7 +20,9 @@ from . import schema
 from .methods import ImagingSpaceMethods
 from .base import Builder, declare
 from .calls import REQUIRED, Call, Custom, Item, Set, arg, option
+from ..specs.header_notes import remember
 from .mapping import Auto, Context
+from .recorded import fill_space, with_recorded
 
 
 def _at_depth(builder: Any, depth_um: float, name: str | None, key: str | None) -> Any:
@@ -119,3 +121,18 @@ class ImagingSpaceBuilder(ImagingSpaceMethods, Builder):
                    option("key", doc="The plane's key (default: the space's key and the depth)")),
                function=_at_depth, form=AtDepth()),
     )
+
+    def from_source(self, metadata: Any) -> Self:
+        """Take what the acquisition header records as defaults: the pixel (or voxel) size, the grid's
+        dimensions, the origin (the stage position, in micrometres) and the depths of the planes.
+
+        ``metadata`` is an ``mb.SourceMetadata`` (``mb.source_metadata(extractor_or_path)``); a header with
+        several planes and a voxel size makes the space volumetric unless ``planar`` or ``volumetric`` was
+        called. Values given, before or after this call, win; one the header contradicts is a
+        ``validate()`` warning naming both values and the header key.
+        """
+        return with_recorded(self, metadata)
+
+    def _assemble(self, problems: list[str]) -> ImagingSpaceSpec:
+        space, notes = fill_space(super()._assemble(problems), self.recorded, self.where, "geometry" in self.draft)
+        return remember(space, notes)

@@ -11,6 +11,7 @@ from ..dandi import subject_report
 from ..emit.placeholders import PlaceholderReport
 from ..errors import SourceDataError, ValidationError
 from ..plausibility import implausible_values, source_rate_problems
+from ..specs.header_notes import header_disagreements
 from ..validation import ValidationReport
 from .rates import rate_warnings
 
@@ -42,6 +43,7 @@ def validation_report(description: Description, *, dandi: bool = False, warnings
         return ValidationReport.of([*errors, *subject_errors], subject_warnings)
     unlikely = implausible_values([*specs("rig"), *specs("space"), *series])
     unlikely += [p for s in series for p in source_rate_problems(s)]
+    unlikely += [p for spec in (*specs("rig"), *specs("space"), *series) for p in header_disagreements(spec)]
     rates = [str(p) for p in rate_warnings(series, segmentations)]
     return ValidationReport.of(subject_errors, [*placeholder_warnings(description), *unlikely, *rates, *subject_warnings])
 
