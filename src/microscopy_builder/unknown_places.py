@@ -6,6 +6,7 @@ from pathlib import Path
 
 import yaml
 
+from .bounded_yaml import LIMITS
 from .unknown import UNKNOWN_TEXT
 
 
@@ -13,13 +14,18 @@ def unknown_places(path: str | Path) -> list[str]:
     """``"rigs.Rig.channels[0].indicator (line 12)"`` for every ``UNKNOWN`` value, in file order; none for a file
     YAML cannot read (the loader reports that)."""
     try:
+        if Path(path).stat().st_size > LIMITS.max_bytes:
+            return []  # the loader refuses it, and says so
         root = yaml.compose(Path(path).read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
     except (yaml.YAMLError, OSError, UnicodeDecodeError):
         return []
     found: list[str] = []
-    stack = [(root, "")]
+    stack, seen = [(root, "")], set()
     while stack:
         node, place = stack.pop()
+        if id(node) in seen or len(seen) > LIMITS.max_nodes:
+            continue  # an alias names a node already walked: each node once, so an alias bomb costs nothing
+        seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
             stack += [(value, f"{place}.{key.value}".lstrip(".")) for key, value in reversed(node.value)]
         elif isinstance(node, yaml.SequenceNode):
