@@ -102,3 +102,24 @@ def series_named(nwbfile, name: str):
 
 FORMATS = ("ndx-microscopy", "legacy")
 BACKENDS = (("hdf5", "nwb"), ("zarr", "nwb.zarr"))
+
+
+def write_hand_made_file(path: Path, series_name: str) -> Path:
+    """A legacy file written with plain pynwb, as a lab writes one by hand: one plane, one movie of zeros."""
+    from pynwb import NWBHDF5IO, NWBFile
+    from pynwb.device import Device
+    from pynwb.ophys import ImagingPlane, OpticalChannel, TwoPhotonSeries
+    import numpy as np
+
+    nwbfile = NWBFile(session_description="by hand", identifier="hand", session_start_time=START)
+    device = Device(name="Microscope", description="a scope")
+    nwbfile.add_device(device)
+    plane = ImagingPlane(name="ImagingPlane", optical_channel=[OpticalChannel(name="OpticalChannel", description="c",
+                         emission_lambda=520.0)], description="p", device=device, excitation_lambda=900.0,
+                         indicator="GCaMP7f", location="VISp", imaging_rate=15.0)
+    nwbfile.add_imaging_plane(plane)
+    nwbfile.add_acquisition(TwoPhotonSeries(name=series_name, data=np.zeros((4, 8, 6), dtype="uint16"),
+                                            imaging_plane=plane, rate=15.0, unit="n.a."))
+    with NWBHDF5IO(str(path), "w") as io:
+        io.write(nwbfile)
+    return path

@@ -7,16 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 import yaml
 from pynwb import NWBHDF5IO, NWBFile
-from pynwb.device import Device
-from pynwb.ophys import ImagingPlane, OpticalChannel, TwoPhotonSeries
 
 import microscopy_builder as mb
 
-from .conftest import START, make_imaging, new_session, read
+from .conftest import START, make_imaging, new_session, read, write_hand_made_file
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -37,18 +34,7 @@ def files(tmp_path_factory):
     paths = {fmt: new_session(fmt).add(series).write(folder / f"{fmt}.nwb") for fmt in ("ndx-microscopy", "legacy")}
     paths["zarr"] = new_session("legacy").add(series).write(folder / "legacy.nwb.zarr")
 
-    nwbfile = NWBFile(session_description="by hand", identifier="hand", session_start_time=START)
-    device = Device(name="Microscope", description="a scope")
-    nwbfile.add_device(device)
-    plane = ImagingPlane(name="ImagingPlane", optical_channel=[OpticalChannel(name="OpticalChannel", description="c",
-                         emission_lambda=520.0)], description="p", device=device, excitation_lambda=900.0,
-                         indicator="GCaMP7f", location="VISp", imaging_rate=15.0)
-    nwbfile.add_imaging_plane(plane)
-    nwbfile.add_acquisition(TwoPhotonSeries(name="MicroscopySeries", data=np.zeros((4, 8, 6), dtype="uint16"),
-                                            imaging_plane=plane, rate=15.0, unit="n.a."))
-    with NWBHDF5IO(str(folder / "hand.nwb"), "w") as io:
-        io.write(nwbfile)
-    paths["hand"] = folder / "hand.nwb"
+    paths["hand"] = write_hand_made_file(folder / "hand.nwb", "MicroscopySeries")
     return paths
 
 

@@ -12,16 +12,12 @@ import sys
 from pathlib import Path
 
 import h5py
-import numpy as np
 import pytest
-from pynwb import NWBHDF5IO, NWBFile
-from pynwb.device import Device
-from pynwb.ophys import ImagingPlane, OpticalChannel, TwoPhotonSeries
 
 import microscopy_builder as mb
 from microscopy_builder.cli import main
 
-from .conftest import BACKENDS, FORMATS, START, make_imaging, new_session
+from .conftest import BACKENDS, FORMATS, make_imaging, new_session, write_hand_made_file
 
 RIG_GROUP = "general/microscopy_experiment_metadata"
 
@@ -101,17 +97,7 @@ def test_each_series_line_shows_its_channel_and_indicator(tmp_path, rig, space, 
 
 
 def test_a_file_made_by_hand_shows_its_planes_channel_and_indicator(tmp_path, capsys):
-    nwbfile = NWBFile(session_description="by hand", identifier="hand", session_start_time=START)
-    device = Device(name="Microscope", description="a scope")
-    nwbfile.add_device(device)
-    plane = ImagingPlane(name="ImagingPlane", optical_channel=[OpticalChannel(name="OpticalChannel", description="c",
-                         emission_lambda=520.0)], description="p", device=device, excitation_lambda=900.0,
-                         indicator="GCaMP7f", location="VISp", imaging_rate=15.0)
-    nwbfile.add_imaging_plane(plane)
-    nwbfile.add_acquisition(TwoPhotonSeries(name="Movie", data=np.zeros((4, 8, 6), dtype="uint16"),
-                                            imaging_plane=plane, rate=15.0, unit="n.a."))
-    with NWBHDF5IO(str(tmp_path / "hand.nwb"), "w") as io:
-        io.write(nwbfile)
+    write_hand_made_file(tmp_path / "hand.nwb", "Movie")
     lines = inspect_lines(tmp_path / "hand.nwb", capsys)
     assert ("  acquisition/Movie: TwoPhotonSeries (4, 8, 6) uint16, 15 Hz from 0 s, 0.3 s; "
             "channel OpticalChannel (excitation 900 nm, emission 520 nm), indicator GCaMP7f") in lines

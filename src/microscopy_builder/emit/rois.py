@@ -225,8 +225,6 @@ def empty_masks(source: Any, *, swap_xy: bool) -> np.ndarray:
 class ImageMaskIterator(SlabSource):
     """Dense image (or volume) masks built a few ROIs at a time: never a (grid x all ROIs) array."""
 
-    content = "sparse"  # each mask is zero outside its ROI
-
     def __init__(self, source: Any, rois: RoiSet, *, swap_xy: bool, buffer_bytes: int | None = None,
                  chunk_shape: tuple[int, ...] | None = None):
         self._source, self._rois, self._swap_xy = source, rois, swap_xy

@@ -83,9 +83,6 @@ def slab_buffer_shape(shape: tuple[int, ...], itemsize: int, chunk_shape: tuple[
 class SlabSource(GenericDataChunkIterator):
     """Data read a buffer of whole leading-axis slabs at a time (see :class:`~microscopy_builder.io.streams.BlockSource`)."""
 
-    #: ``"sparse"`` for mostly-zero data, which another deflate encoder serves best (see ``io.compressor``)
-    content = "dense"
-
     def blocks(self) -> Iterator[tuple[int, np.ndarray]]:
         """(first index, slabs) of every buffer: a fresh pass over the source."""
         total, step = self.maxshape[0], self.buffer_shape[0]

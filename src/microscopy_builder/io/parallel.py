@@ -64,14 +64,16 @@ def fill_dataset(
     compression_level: int | None,
     max_workers: int,
     progress: Any = None,
+    content: str = "dense",
 ) -> None:
     """Store every slab of ``source`` in the empty ``dataset`` (h5py or zarr), compressing on ``max_workers`` threads.
 
     ``source``'s buffers are whole multiples of its chunks along the leading axis, so every chunk
-    is written exactly once. ``progress`` is a tqdm bar (or ``None``) advanced by slabs.
+    is written exactly once. ``progress`` is a tqdm bar (or ``None``) advanced by slabs. ``content``
+    (``"dense"`` or ``"sparse"``: mostly zero) picks the deflate encoder.
     """
     chunk_shape = tuple(source.chunk_shape)
-    direct = backend.direct_chunks(dataset, compression_level, getattr(source, "content", "dense"))
+    direct = backend.direct_chunks(dataset, compression_level, content)
     in_flight: list[Future] = []
     # enough chunks in flight to compress one buffer while the next is read: about two buffers in memory
     chunks_per_buffer = math.prod(math.ceil(b / c) for b, c in zip(source.buffer_shape, chunk_shape))

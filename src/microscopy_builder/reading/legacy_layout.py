@@ -62,8 +62,8 @@ def _spaces(nwbfile: Any, found: LegacyRigs, series: Any, rebuilt: Rebuilt) -> d
         movies = [s for s in series if s.imaging_plane.object_id == plane.object_id]
         indicator = parts.channels[channel].indicator if channel is not None else UNKNOWN
         builder = _plane_space(plane, name, movies, found.plane_text[plane.object_id], indicator)
-        rates = {m.name: m.fields.get("scan_line_rate") for m in movies}
-        if len({None if r is None else float(r) for r in rates.values()}) > 1:
+        rates = _line_rates(movies)
+        if len(set(rates.values())) > 1:
             rebuilt.note(f"imaging plane {plane.name!r}: its series give different scan_line_rates "
                          f"({', '.join(f'{n}: {r}' for n, r in rates.items())}); the builders keep a line rate per "
                          f"space only, so none is carried over rather than one given to all")
@@ -93,7 +93,7 @@ def _plane_space(plane: Any, name: str, movies: list[Any], text: Any, indicator:
     size = _grid(plane, movies)
     # a line rate belongs to the space only when every series on it says the same; one series' rate given to
     # all would be invented for the others
-    line_rates = {None if m.fields.get("scan_line_rate") is None else float(m.scan_line_rate) for m in movies}
+    line_rates = set(_line_rates(movies).values())
     origin = plane.fields.get("origin_coords")
     fields = SpaceFields(name, volumetric=_volumetric(plane, movies), size=size, target=plain(plane.location),
                          illumination=("line_scan", {"line_rate_hz": line_rates.pop()}) if len(line_rates) == 1 and None not in line_rates else None)
@@ -103,6 +103,11 @@ def _plane_space(plane: Any, name: str, movies: list[Any], text: Any, indicator:
         builder = builder.origin([float(v) for v in origin[:]], unit=plain(plane.origin_coords_unit) or "meters",
                                  reference_frame=plain(plane.fields.get("reference_frame")))
     return builder
+
+
+def _line_rates(movies: list[Any]) -> dict[str, float | None]:
+    """Each series' ``scan_line_rate`` (``None`` where it gives none), by name."""
+    return {m.name: None if m.fields.get("scan_line_rate") is None else float(m.scan_line_rate) for m in movies}
 
 
 def _volumetric(plane: Any, movies: list[Any]) -> bool:

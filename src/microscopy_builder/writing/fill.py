@@ -10,6 +10,9 @@ from ..io.backends import Backend
 from ..io.parallel import fill_dataset, progress_bar
 from ..io.space import uncompressed_bytes
 from ..io.streams import WRITTEN_BY_HDMF, Stream
+
+#: stream kinds whose data is mostly zero (dense ROI masks: zero outside each ROI), for the deflate encoder
+SPARSE_KINDS = {"mask": "sparse"}
 from .options import WriteOptions
 
 
@@ -34,16 +37,16 @@ def fill_streams(root: Any, manager: Any, streams: Sequence[Stream], backend: Ba
 
     Imaging series show a progress bar each when ``options`` ask for one.
     """
-    placed = {stream.locate(manager): (stream.owner, stream.kind) for stream in streams}
-    for stream in (s for s in streams if s.kind not in WRITTEN_BY_HDMF):
-        path = stream.locate(manager)
-        dataset = root[path]
+    located = [(stream.locate(manager), stream) for stream in streams]
+    for path, stream in located:
+        if stream.kind in WRITTEN_BY_HDMF:
+            continue
         source = stream.source
         shown = options.shows_progress and stream.kind == "imaging"
         with progress_bar(shown, source.maxshape[0], stream.owner) as bar:
-            fill_dataset(dataset, source, backend=backend, compression_level=stream.level,
-                         max_workers=options.workers, progress=bar)
-    return placed
+            fill_dataset(root[path], source, backend=backend, compression_level=stream.level,
+                         max_workers=options.workers, progress=bar, content=SPARSE_KINDS.get(stream.kind, "dense"))
+    return {path: (stream.owner, stream.kind) for path, stream in located}
 
 
 def streamed_bytes(streams: Sequence[Stream]) -> int:
